@@ -1,0 +1,14 @@
+/** Docker labels are the source of truth for what Paddock made (DESIGN.md: reality first). */
+export const Labels = {
+  cluster: 'io.paddock.cluster',
+  role: 'io.paddock.role',
+  /** Set on objects made by tests, so a test run can sweep only its own leftovers. */
+  test: 'io.paddock.test',
+  /** The create ran to the end; a cluster without it was interrupted (shown as broken). */
+  complete: 'io.paddock.complete',
+  apiPort: 'io.paddock.api-port',
+  version: 'io.paddock.kubernetes-version',
+} as const;
+
+export type NodeRole = 'control-plane' | 'worker' | 'load-balancer';
+export const NETWORK_NAME = 'paddock';
