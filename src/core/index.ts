@@ -1,0 +1,41 @@
+/**
+ * Assembles the core behind the contract. Faces (CLI, IPC, web server) call
+ * these handlers after validating input with the schemas in shared/api.ts.
+ */
+import type { ApiHandlers } from '../shared/api.js';
+import { notAvailable } from './not-available.js';
+
+export function createCore(overrides: Partial<ApiHandlers> = {}): ApiHandlers {
+  const na = (what: string, issue: string) => async () => notAvailable(what, issue);
+  const base: ApiHandlers = {
+    version: na('version', 'foundation'),
+    doctor: na('doctor', 'foundation'),
+    listClusters: na('listing clusters', 'real clusters'),
+    getCluster: na('cluster status', 'real clusters'),
+    createCluster: na('creating clusters', 'real clusters'),
+    deleteCluster: na('deleting clusters', 'real clusters'),
+    startCluster: na('starting clusters', 'cluster lifecycle'),
+    stopCluster: na('stopping clusters', 'cluster lifecycle'),
+    pauseCluster: na('pausing clusters', 'cluster lifecycle'),
+    unpauseCluster: na('unpausing clusters', 'cluster lifecycle'),
+    getKubeconfig: na('kubeconfig export', 'real clusters'),
+    listNodeImages: na('node images', 'node images'),
+    buildNodeImage: na('node image builds', 'node images'),
+    removeNodeImage: na('node image removal', 'node images'),
+    listContexts: na('contexts', 'contexts'),
+    useContext: na('contexts', 'contexts'),
+    renameContext: na('contexts', 'contexts'),
+    deleteContext: na('contexts', 'contexts'),
+    setContextNamespace: na('contexts', 'contexts'),
+    listNamespaces: na('namespaces', 'contexts'),
+    listAddons: na('addons', 'addons'),
+    enableAddon: na('addons', 'addons'),
+    disableAddon: na('addons', 'addons'),
+    listForwards: na('port-forwards', 'port-forwards'),
+    addForward: na('port-forwards', 'port-forwards'),
+    removeForward: na('port-forwards', 'port-forwards'),
+    startForward: na('port-forwards', 'port-forwards'),
+    stopForward: na('port-forwards', 'port-forwards'),
+  };
+  return { ...base, ...overrides };
+}

@@ -1,0 +1,192 @@
+/**
+ * The one contract between Paddock's core and its faces (CLI, Electron IPC,
+ * web mode). Each operation is declared once: a name, a zod input and output,
+ * and whether it is a long job that streams ProgressEvents. Faces validate
+ * every payload against these schemas; the renderer never sees anything else.
+ */
+import { z } from 'zod';
+import type { ProgressSink } from './progress.js';
+
+export const ClusterNameSchema = z
+  .string()
+  .min(1)
+  .max(40)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'lower-case letters, digits and "-"');
+
+export const NodeStatusSchema = z.enum(['running', 'stopped', 'paused', 'missing', 'unknown']);
+export const ClusterStatusSchema = z.enum(['running', 'stopped', 'paused', 'degraded', 'broken']);
+
+export const NodeSummarySchema = z.object({
+  name: z.string(),
+  role: z.enum(['control-plane', 'worker', 'load-balancer']),
+  status: NodeStatusSchema,
+  ip: z.string().optional(),
+  image: z.string(),
+});
+export type NodeSummary = z.infer<typeof NodeSummarySchema>;
+
+export const ClusterSummarySchema = z.object({
+  name: z.string(),
+  status: ClusterStatusSchema,
+  /** Why the cluster is broken or degraded, in words a user can act on. */
+  reason: z.string().optional(),
+  kubernetesVersion: z.string().optional(),
+  apiServer: z.object({ host: z.string(), port: z.number() }).optional(),
+  context: z.string(),
+  nodes: z.array(NodeSummarySchema),
+  created: z.string().optional(),
+});
+export type ClusterSummary = z.infer<typeof ClusterSummarySchema>;
+
+export const CreateClusterInputSchema = z.object({
+  name: ClusterNameSchema.default('paddock'),
+  controlPlanes: z.number().int().min(1).max(7).optional(),
+  workers: z.number().int().min(0).max(20).optional(),
+  kubernetesVersion: z.string().regex(/^v\d+\.\d+\.\d+$/).optional(),
+  image: z.string().min(1).optional(),
+  /** A kind v1alpha4 Cluster or Paddock Cluster document, as YAML text. */
+  config: z.string().optional(),
+  /** Path of the config file, for error messages only. */
+  configPath: z.string().optional(),
+  waitSeconds: z.number().min(0).max(3600).optional(),
+  retain: z.boolean().optional(),
+});
+export type CreateClusterInput = z.input<typeof CreateClusterInputSchema>;
+
+export const NodeImageSchema = z.object({
+  name: z.string(),
+  id: z.string(),
+  kubernetesVersion: z.string(),
+  sizeBytes: z.number(),
+  digest: z.string().optional(),
+  inputsHash: z.string(),
+  created: z.string(),
+});
+export type NodeImage = z.infer<typeof NodeImageSchema>;
+
+export const ContextInfoSchema = z.object({
+  name: z.string(),
+  current: z.boolean(),
+  cluster: z.string(),
+  user: z.string(),
+  namespace: z.string().optional(),
+  file: z.string(),
+  server: z.string().optional(),
+  /** Set when a Paddock cluster owns this context. */
+  paddockCluster: z.string().optional(),
+  reachable: z.boolean().optional(),
+});
+export type ContextInfo = z.infer<typeof ContextInfoSchema>;
+
+export const DoctorCheckSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  verdict: z.enum(['ok', 'warn', 'fail', 'info']),
+  detail: z.string(),
+  remedy: z.string().optional(),
+});
+export type DoctorCheck = z.infer<typeof DoctorCheckSchema>;
+
+export const AddonInfoSchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  version: z.string(),
+  enabled: z.boolean(),
+  health: z.enum(['healthy', 'unhealthy', 'unknown', 'disabled']),
+  usage: z.string().optional(),
+});
+export type AddonInfo = z.infer<typeof AddonInfoSchema>;
+
+export const ForwardSpecSchema = z.object({
+  context: z.string().min(1),
+  namespace: z.string().default('default'),
+  target: z.string().regex(/^(pod|po|svc|service|deploy|deployment)\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/),
+  localAddress: z.string().default('127.0.0.1'),
+  localPort: z.number().int().min(0).max(65535),
+  remotePort: z.union([z.number().int().min(1).max(65535), z.string().min(1)]),
+  autoStart: z.boolean().default(true),
+});
+export const ForwardInfoSchema = ForwardSpecSchema.extend({
+  id: z.string(),
+  state: z.enum(['stopped', 'waiting', 'connected', 'error']),
+  pod: z.string().optional(),
+  bytesIn: z.number(),
+  bytesOut: z.number(),
+  connections: z.number(),
+  lastError: z.string().optional(),
+});
+export type ForwardInfo = z.infer<typeof ForwardInfoSchema>;
+
+const NameInput = z.object({ name: ClusterNameSchema });
+const Empty = z.object({});
+const Void = z.object({ ok: z.literal(true) });
+
+function op<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, opts: { job?: boolean } = {}) {
+  return { input, output, job: opts.job ?? false };
+}
+
+export const api = {
+  version: op(Empty, z.object({ paddock: z.string(), node: z.string(), defaultKubernetes: z.string() })),
+  doctor: op(Empty, z.object({ checks: z.array(DoctorCheckSchema) })),
+
+  listClusters: op(Empty, z.object({ clusters: z.array(ClusterSummarySchema) })),
+  getCluster: op(NameInput, ClusterSummarySchema),
+  createCluster: op(CreateClusterInputSchema, ClusterSummarySchema, { job: true }),
+  deleteCluster: op(NameInput, Void, { job: true }),
+  startCluster: op(NameInput, ClusterSummarySchema, { job: true }),
+  stopCluster: op(NameInput, ClusterSummarySchema, { job: true }),
+  pauseCluster: op(NameInput, ClusterSummarySchema),
+  unpauseCluster: op(NameInput, ClusterSummarySchema),
+  getKubeconfig: op(NameInput.extend({ internal: z.boolean().optional() }), z.object({ kubeconfig: z.string() })),
+
+  listNodeImages: op(Empty, z.object({ images: z.array(NodeImageSchema) })),
+  buildNodeImage: op(z.object({ kubernetesVersion: z.string().optional(), name: z.string().optional() }), NodeImageSchema, { job: true }),
+  removeNodeImage: op(z.object({ ref: z.string().min(1) }), Void),
+
+  listContexts: op(Empty, z.object({ contexts: z.array(ContextInfoSchema), currentContext: z.string().optional() })),
+  useContext: op(z.object({ name: z.string().min(1) }), Void),
+  renameContext: op(z.object({ from: z.string().min(1), to: z.string().min(1) }), Void),
+  deleteContext: op(z.object({ name: z.string().min(1) }), Void),
+  setContextNamespace: op(z.object({ context: z.string().min(1), namespace: z.string().min(1) }), Void),
+  listNamespaces: op(z.object({ context: z.string().min(1) }), z.object({ namespaces: z.array(z.string()) })),
+
+  listAddons: op(NameInput, z.object({ addons: z.array(AddonInfoSchema) })),
+  enableAddon: op(NameInput.extend({ addon: z.string(), settings: z.record(z.string(), z.string()).optional() }), AddonInfoSchema, { job: true }),
+  disableAddon: op(NameInput.extend({ addon: z.string() }), AddonInfoSchema, { job: true }),
+
+  listForwards: op(Empty, z.object({ forwards: z.array(ForwardInfoSchema) })),
+  addForward: op(ForwardSpecSchema, ForwardInfoSchema),
+  removeForward: op(z.object({ id: z.string() }), Void),
+  startForward: op(z.object({ id: z.string() }), ForwardInfoSchema),
+  stopForward: op(z.object({ id: z.string() }), ForwardInfoSchema),
+} as const;
+
+export type Api = typeof api;
+export type OpName = keyof Api;
+export type OpInput<N extends OpName> = z.input<Api[N]['input']>;
+export type OpParsedInput<N extends OpName> = z.output<Api[N]['input']>;
+export type OpOutput<N extends OpName> = z.output<Api[N]['output']>;
+
+export interface OpContext {
+  progress: ProgressSink;
+  signal?: AbortSignal;
+  /** Identifies this call's ProgressEvents (opId). */
+  opId: string;
+}
+
+/** What the core implements and every face calls. */
+export type ApiHandlers = { [N in OpName]: (input: OpParsedInput<N>, ctx: OpContext) => Promise<OpOutput<N>> };
+
+/** Events pushed to the GUI and tray (past tense, like `cluster.created`). */
+export const PushEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('clusters.changed') }),
+  z.object({ type: z.literal('contexts.changed') }),
+  z.object({ type: z.literal('forwards.changed') }),
+  z.object({ type: z.literal('progress'), event: z.any() }),
+]);
+export type PushEvent = z.infer<typeof PushEventSchema>;
+
+export const opNames = Object.keys(api) as OpName[];
+export function isOpName(x: string): x is OpName {
+  return Object.prototype.hasOwnProperty.call(api, x);
+}
