@@ -177,8 +177,22 @@ export interface OpContext {
 /** What the core implements and every face calls. */
 export type ApiHandlers = { [N in OpName]: (input: OpParsedInput<N>, ctx: OpContext) => Promise<OpOutput<N>> };
 
+/** A long operation as the faces see it (tray badge, GUI progress view, notifications). */
+export const JobInfoSchema = z.object({
+  opId: z.string(),
+  op: z.string(),
+  /** Human title, e.g. "Create cluster dev". */
+  title: z.string(),
+  state: z.enum(['running', 'succeeded', 'failed']),
+  startedAt: z.number(),
+  endedAt: z.number().optional(),
+  error: z.object({ code: z.string(), message: z.string(), remedy: z.string().optional(), output: z.string().optional() }).optional(),
+});
+export type JobInfo = z.infer<typeof JobInfoSchema>;
+
 /** Events pushed to the GUI and tray (past tense, like `cluster.created`). */
 export const PushEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('job.changed'), job: JobInfoSchema }),
   z.object({ type: z.literal('clusters.changed') }),
   z.object({ type: z.literal('contexts.changed') }),
   z.object({ type: z.literal('forwards.changed') }),
