@@ -3,6 +3,9 @@
  * these handlers after validating input with the schemas in shared/api.ts.
  */
 import type { ApiHandlers } from '../shared/api.js';
+import { PADDOCK_VERSION } from '../shared/version.js';
+import { runDoctor } from '../doctor/checks.js';
+import { dockerRuntime } from '../provisioner/runtime/docker.js';
 import { notAvailable } from './not-available.js';
 
 export function createCore(overrides: Partial<ApiHandlers> = {}): ApiHandlers {
@@ -38,4 +41,13 @@ export function createCore(overrides: Partial<ApiHandlers> = {}): ApiHandlers {
     stopForward: na('port-forwards', 'port-forwards'),
   };
   return { ...base, ...overrides };
+}
+
+/** The real core: every handler that has landed, the rest say "not available yet". */
+export function createDefaultCore(): ApiHandlers {
+  const runtime = dockerRuntime();
+  return createCore({
+    version: async () => ({ paddock: PADDOCK_VERSION, node: process.version, defaultKubernetes: 'v1.36.3' }),
+    doctor: async () => ({ checks: await runDoctor({ runtime, findNodeImage: async () => undefined }) }),
+  });
 }

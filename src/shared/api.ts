@@ -6,12 +6,12 @@
  */
 import { z } from 'zod';
 import type { ProgressSink } from './progress.js';
+import { clusterNameProblem } from './names.js';
 
-export const ClusterNameSchema = z
-  .string()
-  .min(1)
-  .max(40)
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'lower-case letters, digits and "-"');
+export const ClusterNameSchema = z.string().superRefine((name, ctx) => {
+  const problem = clusterNameProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: `invalid cluster name "${name}": ${problem}` });
+});
 
 export const NodeStatusSchema = z.enum(['running', 'stopped', 'paused', 'missing', 'unknown']);
 export const ClusterStatusSchema = z.enum(['running', 'stopped', 'paused', 'degraded', 'broken']);

@@ -1,0 +1,351 @@
+/**
+ * The Docker provider, over dockerode. dockerode follows Docker's own
+ * connection rules (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, the
+ * default socket or named pipe), so Docker Desktop, rootless Docker and
+ * remote engines work without Paddock-specific settings.
+ */
+import Docker from 'dockerode';
+import { PassThrough } from 'node:stream';
+import type { ContainerInfo, ContainerSpec, EngineInfo, ExecResult } from './types.js';
+import { dockerError, isNotFound } from './docker-errors.js';
+
+export interface ExecOptions {
+  stdin?: string | Buffer;
+  env?: Record<string, string>;
+  user?: string;
+  workingDir?: string;
+  /** Called with each chunk of output as it arrives (for log tails). */
+  onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+  privileged?: boolean;
+}
+
+export class DockerRuntime {
+  readonly docker: Docker;
+
+  constructor(docker?: Docker) {
+    this.docker = docker ?? new Docker();
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (e) {
+      throw dockerError(e, 'connecting');
+    }
+  }
+
+  async info(): Promise<EngineInfo> {
+    try {
+      const [info, version] = await Promise.all([this.docker.info(), this.docker.version()]);
+      const secOpts: string[] = info.SecurityOptions ?? [];
+      return {
+        serverVersion: version.Version,
+        apiVersion: version.ApiVersion,
+        os: info.OperatingSystem,
+        kernel: info.KernelVersion,
+        cgroupVersion: info.CgroupVersion === '2' ? '2' : info.CgroupVersion === '1' ? '1' : 'unknown',
+        cgroupDriver: info.CgroupDriver,
+        memTotalBytes: info.MemTotal,
+        cpus: info.NCPU,
+        rootless: secOpts.some((s) => s.includes('rootless')),
+        dockerRootDir: info.DockerRootDir,
+        securityOptions: secOpts,
+      };
+    } catch (e) {
+      throw dockerError(e, 'reading engine info');
+    }
+  }
+
+  // ---------- networks ----------
+
+  async ensureNetwork(name: string, labels: Record<string, string>, subnet?: string): Promise<{ id: string; created: boolean }> {
+    try {
+      const existing = await this.docker.listNetworks({ filters: { name: [name] } });
+      const exact = existing.find((n) => n.Name === name);
+      if (exact) return { id: exact.Id, created: false };
+      const net = await this.docker.createNetwork({
+        Name: name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Labels: labels,
+        Options: { 'com.docker.network.bridge.enable_ip_masquerade': 'true' },
+        ...(subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } } : {}),
+      });
+      return { id: net.id, created: true };
+    } catch (e) {
+      // Another process created it between our list and create.
+      if ((e as { statusCode?: number }).statusCode === 409) {
+        const again = await this.docker.listNetworks({ filters: { name: [name] } });
+        const exact = again.find((n) => n.Name === name);
+        if (exact) return { id: exact.Id, created: false };
+      }
+      throw dockerError(e, `creating network ${name}`);
+    }
+  }
+
+  async inspectNetwork(name: string): Promise<Docker.NetworkInspectInfo | undefined> {
+    try {
+      return await this.docker.getNetwork(name).inspect();
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw dockerError(e, `inspecting network ${name}`);
+    }
+  }
+
+  /** Removes the network only when no container is attached (other clusters share it). */
+  async removeNetworkIfUnused(name: string): Promise<boolean> {
+    const info = await this.inspectNetwork(name);
+    if (!info) return false;
+    if (info.Containers && Object.keys(info.Containers).length > 0) return false;
+    try {
+      await this.docker.getNetwork(name).remove();
+      return true;
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      // 403/409 "has active endpoints": someone attached meanwhile; leave it.
+      const code = (e as { statusCode?: number }).statusCode;
+      if (code === 403 || code === 409) return false;
+      throw dockerError(e, `removing network ${name}`);
+    }
+  }
+
+  async listNetworks(labelFilter: string[]): Promise<Docker.NetworkInspectInfo[]> {
+    try {
+      return await this.docker.listNetworks({ filters: { label: labelFilter } });
+    } catch (e) {
+      throw dockerError(e, 'listing networks');
+    }
+  }
+
+  // ---------- containers ----------
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    const exposed: Record<string, object> = {};
+    const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+    for (const p of spec.ports ?? []) {
+      const key = `${p.containerPort}/${p.protocol}`;
+      exposed[key] = {};
+      (bindings[key] ??= []).push({ HostIp: p.hostIp, HostPort: p.hostPort === 0 ? '' : String(p.hostPort) });
+    }
+    const volumes: Record<string, object> = {};
+    for (const v of spec.volumes ?? []) volumes[v] = {};
+    const binds = (spec.mounts ?? []).map((m) => {
+      const opts = [m.readOnly ? 'ro' : 'rw', ...(m.propagation ? [m.propagation] : [])];
+      return `${m.hostPath}:${m.containerPath}:${opts.join(',')}`;
+    });
+    const securityOpt = [...(spec.securityOpt ?? [])];
+    const tmpfs = { ...(spec.tmpfs ?? {}) };
+    const hostConfig: Docker.HostConfig & { CgroupnsMode?: string } = {
+      Privileged: spec.privileged ?? false,
+      PortBindings: bindings,
+      Binds: binds,
+      Tmpfs: tmpfs,
+      SecurityOpt: securityOpt,
+      RestartPolicy: { Name: spec.restartPolicy ?? 'no' },
+      NetworkMode: spec.network,
+      Init: false,
+    };
+    if (spec.node) {
+      // kind-style node: systemd inside needs its own cgroup namespace, a
+      // writable /run and /tmp, and no seccomp/apparmor filtering of the
+      // nested container runtime.
+      hostConfig.CgroupnsMode = 'private';
+      hostConfig.Tmpfs = { '/run': 'rw', '/tmp': 'rw', ...tmpfs };
+      hostConfig.SecurityOpt = ['seccomp=unconfined', 'apparmor=unconfined', ...securityOpt];
+      hostConfig.Privileged = true;
+    }
+    const networkingConfig = spec.network
+      ? {
+          EndpointsConfig: {
+            [spec.network]: {
+              ...(spec.ipv4Address ? { IPAMConfig: { IPv4Address: spec.ipv4Address } } : {}),
+              ...(spec.networkAliases ? { Aliases: spec.networkAliases } : {}),
+            },
+          },
+        }
+      : undefined;
+    try {
+      const c = await this.docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        Hostname: spec.hostname,
+        Labels: spec.labels,
+        Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+        Cmd: spec.cmd,
+        Entrypoint: spec.entrypoint,
+        ExposedPorts: exposed,
+        Volumes: volumes,
+        StopSignal: spec.stopSignal,
+        Tty: spec.node ? true : false,
+        HostConfig: hostConfig,
+        NetworkingConfig: networkingConfig,
+      });
+      return c.id;
+    } catch (e) {
+      throw dockerError(e, `creating container ${spec.name}`);
+    }
+  }
+
+  async startContainer(idOrName: string): Promise<void> {
+    try {
+      await this.docker.getContainer(idOrName).start();
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 304) return; // already started
+      throw dockerError(e, `starting container ${idOrName}`);
+    }
+  }
+
+  async stopContainer(idOrName: string, timeoutSeconds = 10): Promise<void> {
+    try {
+      await this.docker.getContainer(idOrName).stop({ t: timeoutSeconds });
+    } catch (e) {
+      const code = (e as { statusCode?: number }).statusCode;
+      if (code === 304 || isNotFound(e)) return;
+      throw dockerError(e, `stopping container ${idOrName}`);
+    }
+  }
+
+  async pauseContainer(idOrName: string): Promise<void> {
+    try {
+      await this.docker.getContainer(idOrName).pause();
+    } catch (e) {
+      throw dockerError(e, `pausing container ${idOrName}`);
+    }
+  }
+
+  async unpauseContainer(idOrName: string): Promise<void> {
+    try {
+      await this.docker.getContainer(idOrName).unpause();
+    } catch (e) {
+      throw dockerError(e, `unpausing container ${idOrName}`);
+    }
+  }
+
+  /** Force-removes a container and its anonymous volumes; a missing one is fine. */
+  async removeContainer(idOrName: string): Promise<void> {
+    try {
+      await this.docker.getContainer(idOrName).remove({ force: true, v: true });
+    } catch (e) {
+      if (isNotFound(e)) return;
+      // 409: removal already in progress.
+      if ((e as { statusCode?: number }).statusCode === 409) return;
+      throw dockerError(e, `removing container ${idOrName}`);
+    }
+  }
+
+  async listContainers(labelFilters: string[]): Promise<ContainerInfo[]> {
+    try {
+      const list = await this.docker.listContainers({ all: true, filters: { label: labelFilters } });
+      return list.map((c) => ({
+        id: c.Id,
+        name: (c.Names[0] ?? '').replace(/^\//, ''),
+        image: c.Image,
+        labels: c.Labels ?? {},
+        state: (c.State as ContainerInfo['state']) ?? 'unknown',
+        created: new Date(c.Created * 1000).toISOString(),
+        ipv4: Object.values(c.NetworkSettings?.Networks ?? {})[0]?.IPAddress || undefined,
+        ports: (c.Ports ?? [])
+          .filter((p) => p.PublicPort)
+          .map((p) => ({ containerPort: p.PrivatePort, hostPort: p.PublicPort, hostIp: p.IP ?? '', protocol: p.Type })),
+      }));
+    } catch (e) {
+      throw dockerError(e, 'listing containers');
+    }
+  }
+
+  async inspectContainer(idOrName: string): Promise<Docker.ContainerInspectInfo | undefined> {
+    try {
+      return await this.docker.getContainer(idOrName).inspect();
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw dockerError(e, `inspecting container ${idOrName}`);
+    }
+  }
+
+  /** Runs a command in a container and collects its output (no shell involved). */
+  async exec(idOrName: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    try {
+      const container = this.docker.getContainer(idOrName);
+      const exec = await container.exec({
+        Cmd: cmd,
+        AttachStdout: true,
+        AttachStderr: true,
+        AttachStdin: opts.stdin !== undefined,
+        Env: opts.env ? Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) : undefined,
+        User: opts.user,
+        WorkingDir: opts.workingDir,
+        Privileged: opts.privileged,
+      });
+      const stream = await exec.start({ hijack: true, stdin: opts.stdin !== undefined });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      stdout.on('data', (b: Buffer) => {
+        out.push(b);
+        opts.onOutput?.(b.toString(), 'stdout');
+      });
+      stderr.on('data', (b: Buffer) => {
+        err.push(b);
+        opts.onOutput?.(b.toString(), 'stderr');
+      });
+      this.docker.modem.demuxStream(stream, stdout, stderr);
+      if (opts.stdin !== undefined) {
+        stream.end(opts.stdin);
+      }
+      await new Promise<void>((resolve, reject) => {
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', reject);
+      });
+      const inspected = await exec.inspect();
+      return { exitCode: inspected.ExitCode ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+    } catch (e) {
+      throw dockerError(e, `running ${cmd[0]} in ${idOrName}`);
+    }
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(ref).inspect();
+      return true;
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw dockerError(e, `inspecting image ${ref}`);
+    }
+  }
+
+  async inspectImage(ref: string): Promise<Docker.ImageInspectInfo | undefined> {
+    try {
+      return await this.docker.getImage(ref).inspect();
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw dockerError(e, `inspecting image ${ref}`);
+    }
+  }
+
+  async listVolumes(labelFilters: string[]): Promise<{ name: string; labels: Record<string, string> }[]> {
+    try {
+      const res = await this.docker.listVolumes({ filters: { label: labelFilters } });
+      return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
+    } catch (e) {
+      throw dockerError(e, 'listing volumes');
+    }
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    try {
+      await this.docker.getVolume(name).remove({ force: true });
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw dockerError(e, `removing volume ${name}`);
+    }
+  }
+}
+
+let shared: DockerRuntime | undefined;
+/** One client per process: dockerode keeps its agent and connection settings. */
+export function dockerRuntime(): DockerRuntime {
+  shared ??= new DockerRuntime();
+  return shared;
+}
