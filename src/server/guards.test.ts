@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { allowedHosts, hostAllowed, originAllowed, parseCookies, presentedToken, tokensEqual } from './guards.js';
+
+describe('web-mode guards', () => {
+  const hosts = allowedHosts('127.0.0.1', 4242);
+
+  it.each([
+    ['127.0.0.1:4242', true],
+    ['localhost:4242', true],
+    ['LOCALHOST:4242', true],
+    ['[::1]:4242', true],
+    ['127.0.0.1:4243', false],
+    ['evil.example:4242', false],
+    ['127.0.0.1', false],
+    [undefined, false],
+  ])('Host %s → %s', (h, ok) => expect(hostAllowed(h, hosts)).toBe(ok));
+
+  it.each([
+    [undefined, true],
+    ['http://127.0.0.1:4242', true],
+    ['http://localhost:4242', true],
+    ['https://127.0.0.1:4242', false],
+    ['http://evil.example', false],
+    ['http://127.0.0.1:4242.evil.example', false],
+    ['null', false],
+  ])('Origin %s → %s', (o, ok) => expect(originAllowed(o, hosts)).toBe(ok));
+
+  it('adds an explicitly chosen listen address, never wildcards', () => {
+    expect(hostAllowed('192.168.1.5:80', allowedHosts('192.168.1.5', 80))).toBe(true);
+    expect(allowedHosts('0.0.0.0', 80).size).toBe(3);
+  });
+
+  it('compares tokens in constant time and length-safely', () => {
+    expect(tokensEqual('abc', 'abc')).toBe(true);
+    expect(tokensEqual('abd', 'abc')).toBe(false);
+    expect(tokensEqual('ab', 'abc')).toBe(false);
+    expect(tokensEqual(undefined, 'abc')).toBe(false);
+  });
+
+  it('finds the token in header, cookie or query', () => {
+    const u = new URL('http://x/?token=q');
+    expect(presentedToken({ 'x-paddock-token': 'h', cookie: 'paddock_token=c' }, u)).toBe('h');
+    expect(presentedToken({ cookie: 'a=1; paddock_token=c' }, u)).toBe('c');
+    expect(presentedToken({}, u)).toBe('q');
+    expect(presentedToken({}, new URL('http://x/'))).toBeUndefined();
+    expect(parseCookies('a=%zz; b=2')).toEqual({ a: '%zz', b: '2' });
+  });
+});

@@ -1,0 +1,3 @@
+export { startWebServer, type WebServer, type WebServerOptions } from './web-server.js';
+export { createDispatcher, type Dispatcher, type Envelope, type InvokeOptions } from './dispatch.js';
+export { JobTracker } from './jobs.js';
