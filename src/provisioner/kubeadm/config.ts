@@ -1,0 +1,146 @@
+/**
+ * Renders the kubeadm config of one node: pure data in, YAML out. Settings
+ * that this kind of host needs are explained where they are set; kind's
+ * values are used where they were proven (eviction off, preflight skipped).
+ */
+import { dumpDocs, applyJson6902Patches, applyStrategicPatches } from './patches.js';
+import type { Json6902PatchConfig, TaintConfig } from '../config/schema.js';
+
+export interface KubeadmNodeData {
+  clusterName: string;
+  kubernetesVersion: string;
+  nodeName: string;
+  nodeIp: string;
+  role: 'control-plane' | 'worker';
+  /** Where kubeadm init runs (first control plane) vs joins. */
+  bootstrap: boolean;
+  /** host:port every node uses for the API (first control plane or the load balancer). */
+  controlPlaneEndpoint: string;
+  podSubnet: string;
+  serviceSubnet: string;
+  kubeProxyMode: 'iptables' | 'ipvs' | 'nftables' | 'none';
+  token: string;
+  certificateKey: string;
+  certSANs: string[];
+  labels: Record<string, string>;
+  /** undefined = kubeadm's default (control planes tainted); [] = untainted. */
+  taints?: TaintConfig[];
+  featureGates: Record<string, boolean>;
+  runtimeConfig: Record<string, string>;
+  /** CoreDNS image tag when the node image carries a different one than kubeadm's default. */
+  corednsImageTag?: string;
+  /** Kubernetes minor, to pick config API versions and version quirks. */
+  minor: number;
+}
+
+type Doc = Record<string, unknown>;
+const KUBEADM_API = 'kubeadm.k8s.io/v1beta4';
+
+function args(map: Record<string, string>): { name: string; value: string }[] {
+  return Object.entries(map).map(([name, value]) => ({ name, value }));
+}
+
+function kubeletArgs(d: KubeadmNodeData): { name: string; value: string }[] {
+  const extra: Record<string, string> = { 'node-ip': d.nodeIp };
+  const labels = Object.entries(d.labels).map(([k, v]) => `${k}=${v}`);
+  if (labels.length) extra['node-labels'] = labels.join(',');
+  return args(extra);
+}
+
+function nodeRegistration(d: KubeadmNodeData): Doc {
+  return {
+    name: d.nodeName,
+    criSocket: 'unix:///run/containerd/containerd.sock',
+    kubeletExtraArgs: kubeletArgs(d),
+    ...(d.taints !== undefined ? { taints: d.taints.map((t) => ({ key: t.key, ...(t.value ? { value: t.value } : {}), effect: t.effect })) } : {}),
+    imagePullPolicy: 'IfNotPresent',
+  };
+}
+
+function runtimeConfigArg(runtimeConfig: Record<string, string>, base: Record<string, string>): Record<string, string> {
+  const entries = Object.entries(runtimeConfig);
+  return entries.length ? { ...base, 'runtime-config': entries.map(([k, v]) => `${k}=${v}`).join(',') } : base;
+}
+
+export function renderKubeadmDocs(d: KubeadmNodeData): Doc[] {
+  const [endpointHost, endpointPort] = d.controlPlaneEndpoint.split(':');
+  const docs: Doc[] = [];
+  const featureGates = Object.keys(d.featureGates).length ? d.featureGates : undefined;
+  const fgArg: Record<string, string> = featureGates ? { 'feature-gates': Object.entries(featureGates).map(([k, v]) => `${k}=${v}`).join(',') } : {};
+  docs.push({
+    apiVersion: KUBEADM_API,
+    kind: 'ClusterConfiguration',
+    clusterName: d.clusterName,
+    kubernetesVersion: d.kubernetesVersion,
+    controlPlaneEndpoint: `${endpointHost}:${endpointPort ?? '6443'}`,
+    // ECDSA keys are generated in milliseconds; RSA-2048 keys cost most of the certs phase.
+    encryptionAlgorithm: 'ECDSA-P256',
+    networking: { podSubnet: d.podSubnet, serviceSubnet: d.serviceSubnet, dnsDomain: 'cluster.local' },
+    apiServer: {
+      certSANs: d.certSANs,
+      extraArgs: args(runtimeConfigArg(d.runtimeConfig, fgArg)),
+    },
+    controllerManager: { extraArgs: args({ ...fgArg, 'bind-address': '127.0.0.1' }) },
+    scheduler: { extraArgs: args({ ...fgArg, 'bind-address': '127.0.0.1' }) },
+    etcd: { local: { dataDir: '/var/lib/etcd' } },
+    ...(d.corednsImageTag ? { dns: { imageTag: d.corednsImageTag } } : {}),
+  });
+  if (d.bootstrap) {
+    docs.push({
+      apiVersion: KUBEADM_API,
+      kind: 'InitConfiguration',
+      bootstrapTokens: [{ token: d.token, ttl: '24h0m0s', usages: ['signing', 'authentication'], groups: ['system:bootstrappers:kubeadm:default-node-token'] }],
+      certificateKey: d.certificateKey,
+      localAPIEndpoint: { advertiseAddress: d.nodeIp, bindPort: 6443 },
+      nodeRegistration: nodeRegistration(d),
+      // Preflight's SystemVerification refuses cgroup v1 from 1.35 on, and
+      // its image pulls are pointless: every image is preloaded.
+      skipPhases: ['preflight'],
+    });
+  } else {
+    docs.push({
+      apiVersion: KUBEADM_API,
+      kind: 'JoinConfiguration',
+      discovery: {
+        bootstrapToken: { apiServerEndpoint: `${endpointHost}:${endpointPort ?? '6443'}`, token: d.token, unsafeSkipCAVerification: true },
+      },
+      nodeRegistration: nodeRegistration(d),
+      ...(d.role === 'control-plane' ? { controlPlane: { localAPIEndpoint: { advertiseAddress: d.nodeIp, bindPort: 6443 }, certificateKey: d.certificateKey } } : {}),
+      skipPhases: ['preflight'],
+    });
+  }
+  docs.push({
+    apiVersion: 'kubelet.config.k8s.io/v1beta1',
+    kind: 'KubeletConfiguration',
+    cgroupDriver: 'systemd',
+    cgroupRoot: '/kubelet',
+    failSwapOn: false,
+    // 1.35+ refuses cgroup v1 unless told; harmless on cgroup v2 hosts.
+    failCgroupV1: false,
+    // A laptop's disk is often >85% full: never evict a dev cluster's pods for it (kind's choice).
+    imageGCHighThresholdPercent: 100,
+    evictionHard: { 'nodefs.available': '0%', 'nodefs.inodesFree': '0%', 'imagefs.available': '0%' },
+    ...(featureGates ? { featureGates } : {}),
+  });
+  docs.push({
+    apiVersion: 'kubeproxy.config.k8s.io/v1alpha1',
+    kind: 'KubeProxyConfiguration',
+    mode: d.kubeProxyMode === 'none' ? 'iptables' : d.kubeProxyMode,
+    // kube-proxy would otherwise try to raise nf_conntrack_max, read-only in a container.
+    conntrack: { maxPerCore: 0 },
+    ...(featureGates ? { featureGates } : {}),
+  });
+  return docs;
+}
+
+export interface KubeadmPatches {
+  strategic: string[];
+  json6902: Json6902PatchConfig[];
+}
+
+export function renderKubeadmConfig(d: KubeadmNodeData, patches: KubeadmPatches = { strategic: [], json6902: [] }): string {
+  let docs = renderKubeadmDocs(d);
+  docs = applyStrategicPatches(docs, patches.strategic);
+  docs = applyJson6902Patches(docs, patches.json6902);
+  return dumpDocs(docs);
+}
