@@ -10,7 +10,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 
 export const BUSYBOX_CANDIDATES = ['/bin/busybox', '/usr/bin/busybox'];
-const APPLETS = ['sh', 'sleep', 'true', 'false', 'cat', 'echo', 'ls', 'mkdir', 'rm', 'hostname', 'ip', 'wget', 'nc', 'env', 'id'];
+const APPLETS = ['httpd', 'sh', 'sleep', 'true', 'false', 'cat', 'echo', 'ls', 'mkdir', 'rm', 'hostname', 'ip', 'wget', 'nc', 'env', 'id'];
 
 export async function findStaticBusybox(): Promise<string | undefined> {
   for (const p of BUSYBOX_CANDIDATES) {

@@ -1,0 +1,3 @@
+module paddock.dev/images/lb
+
+go 1.26
