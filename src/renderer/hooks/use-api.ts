@@ -1,0 +1,88 @@
+/**
+ * Data hooks: every read is a react-query query keyed by [op, input]; push
+ * events invalidate exactly the lists they concern (coalesced, so a burst of
+ * events is one refetch, not a storm). Nothing polls.
+ */
+import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
+import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import type { OpInput, OpName, PushEvent } from '../../shared/api.js';
+import { call } from '../client.js';
+import { getBridge } from '../transport/index.js';
+import { jobsStore, type JobsState } from '../state/jobs.js';
+
+export function useOp<N extends OpName>(op: N, input: OpInput<N>, opts: { enabled?: boolean } = {}) {
+  return useQuery({ queryKey: [op, input], queryFn: () => call(op, input), enabled: opts.enabled ?? true });
+}
+
+/** Which queries a push event makes stale. */
+export function staleOpsFor(e: PushEvent): OpName[] {
+  switch (e.type) {
+    case 'clusters.changed':
+      return ['listClusters', 'getCluster', 'listContexts'];
+    case 'contexts.changed':
+      return ['listContexts', 'listNamespaces'];
+    case 'forwards.changed':
+      return ['listForwards'];
+    case 'job.changed':
+      if (e.job.state === 'running') return [];
+      switch (e.job.op) {
+        case 'buildNodeImage':
+          return ['listNodeImages'];
+        case 'enableAddon':
+        case 'disableAddon':
+          return ['listAddons'];
+        default:
+          return ['listClusters', 'getCluster', 'listContexts'];
+      }
+    default:
+      return [];
+  }
+}
+
+export function subscribeLive(qc: QueryClient, delayMs = 150): () => void {
+  const pending = new Set<OpName>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = () => {
+    timer = undefined;
+    for (const op of pending) void qc.invalidateQueries({ queryKey: [op] });
+    pending.clear();
+  };
+  const off = getBridge().subscribe((e) => {
+    jobsStore.apply(e);
+    for (const op of staleOpsFor(e)) pending.add(op);
+    if (pending.size && !timer) timer = setTimeout(flush, delayMs);
+  });
+  return () => {
+    off();
+    if (timer) clearTimeout(timer);
+  };
+}
+
+export function useLiveUpdates(): void {
+  const qc = useQueryClient();
+  useEffect(() => subscribeLive(qc), [qc]);
+}
+
+export function useJobs(): JobsState {
+  return useSyncExternalStore(jobsStore.subscribe, jobsStore.getSnapshot);
+}
+
+/** Runs user actions, remembering which one is pending and the last error. */
+export function useAction() {
+  const [error, setError] = useState<unknown>();
+  const [pending, setPending] = useState<string | undefined>();
+  const run = useCallback(async <T,>(key: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    setError(undefined);
+    setPending(key);
+    try {
+      return await fn();
+    } catch (e) {
+      setError(e);
+      return undefined;
+    } finally {
+      setPending(undefined);
+    }
+  }, []);
+  const clear = useCallback(() => setError(undefined), []);
+  return { run, error, pending, clear };
+}

@@ -1,0 +1,162 @@
+import { Anchor, Button, Group, NumberInput, Paper, SegmentedControl, Select, Stack, Text, TextInput, Textarea } from '@mantine/core';
+import { useMemo, useState } from 'react';
+import { Link, useNavigate } from 'react-router-dom';
+import { ClusterNameSchema, type CreateClusterInput } from '../../shared/api.js';
+import { call, newOpId } from '../client.js';
+import { PageHeader } from '../components/bits.js';
+import { useOp } from '../hooks/use-api.js';
+import { jobsStore } from '../state/jobs.js';
+import { checkClusterConfig } from '../state/kind-config.js';
+import { describeError } from '../state/describe-error.js';
+
+function nameError(name: string): string | undefined {
+  const r = ClusterNameSchema.safeParse(name);
+  return r.success ? undefined : r.error.issues[0]?.message === 'lower-case letters, digits and "-"' || !name ? 'Use lower-case letters, digits and "-" (1–40 characters)' : r.error.issues[0]?.message;
+}
+
+/** Starts the job and shows its progress; errors before the job starts become a failed job too. */
+export function startCreate(input: CreateClusterInput, go: (path: string) => void): void {
+  const opId = newOpId();
+  go(`/jobs/${opId}`);
+  call('createCluster', input, { opId }).catch((e: unknown) => {
+    const known = jobsStore.getSnapshot()[opId];
+    if (!known || known.info.state === 'running') {
+      const v = e as { code?: string; message?: string; remedy?: string; output?: string };
+      jobsStore.apply({
+        type: 'job.changed',
+        job: {
+          opId,
+          op: 'createCluster',
+          title: `Create cluster ${input.name ?? ''}`.trim(),
+          state: 'failed',
+          startedAt: known?.info.startedAt ?? Date.now(),
+          endedAt: Date.now(),
+          error: { code: v.code ?? 'INTERNAL', message: describeError(e).message, remedy: v.remedy, output: v.output },
+        },
+      });
+    }
+  });
+}
+
+export function CreateClusterScreen() {
+  const navigate = useNavigate();
+  const images = useOp('listNodeImages', {});
+  const version = useOp('version', {});
+  const [mode, setMode] = useState<'form' | 'yaml'>('form');
+  const [name, setName] = useState('dev');
+  const [controlPlanes, setControlPlanes] = useState<number>(1);
+  const [workers, setWorkers] = useState<number>(0);
+  const [k8s, setK8s] = useState<string | null>(null);
+  const [yaml, setYaml] = useState('kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n- role: worker\n');
+  const nErr = nameError(name);
+  const check = useMemo(() => checkClusterConfig(yaml), [yaml]);
+  const versions = useMemo(() => [...new Set((images.data?.images ?? []).map((i) => i.kubernetesVersion))].sort().reverse(), [images.data]);
+  const canSubmit = !nErr && (mode === 'form' || check.ok);
+
+  const submit = () => {
+    const input: CreateClusterInput =
+      mode === 'form'
+        ? { name, controlPlanes, workers, ...(k8s ? { kubernetesVersion: k8s } : {}) }
+        : { name, config: yaml };
+    startCreate(input, navigate);
+  };
+
+  const versionHint = images.error
+    ? `Node images could not be listed (${describeError(images.error).message}); the default version is used.`
+    : versions.length === 0 && images.data
+      ? 'No node image is on this machine yet: the default one is pulled or built during create.'
+      : undefined;
+
+  return (
+    <>
+      <PageHeader
+        title="Create cluster"
+        description={
+          <Anchor component={Link} to="/clusters" size="sm">
+            ← All clusters
+          </Anchor>
+        }
+      />
+      <Paper withBorder p="lg" radius="md" maw={720}>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (canSubmit) submit();
+          }}
+        >
+          <Stack>
+            <SegmentedControl
+              value={mode}
+              onChange={(v) => setMode(v as 'form' | 'yaml')}
+              data={[
+                { label: 'Simple', value: 'form' },
+                { label: 'kind config (YAML)', value: 'yaml' },
+              ]}
+              aria-label="How to describe the cluster"
+            />
+            <TextInput label="Name" description="Also names the kubeconfig context: paddock-<name>" value={name} onChange={(e) => setName(e.currentTarget.value)} error={nErr} required data-autofocus />
+            {mode === 'form' ? (
+              <>
+                <Group grow>
+                  <NumberInput label="Control planes" description="3 for high availability" min={1} max={7} value={controlPlanes} onChange={(v) => setControlPlanes(Number(v) || 1)} />
+                  <NumberInput label="Workers" description="0: workloads run on the control plane" min={0} max={20} value={workers} onChange={(v) => setWorkers(Number(v) || 0)} />
+                </Group>
+                <Select
+                  label="Kubernetes version"
+                  placeholder={version.data ? `Default (${version.data.defaultKubernetes})` : 'Default'}
+                  description={versionHint}
+                  data={versions}
+                  value={k8s}
+                  onChange={setK8s}
+                  clearable
+                />
+              </>
+            ) : (
+              <>
+                <Textarea
+                  label="Cluster config"
+                  description="A kind (kind.x-k8s.io/v1alpha4) Cluster file works as it is: nodes, port mappings, mounts, networking."
+                  value={yaml}
+                  onChange={(e) => setYaml(e.currentTarget.value)}
+                  autosize
+                  minRows={8}
+                  maxRows={20}
+                  styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
+                  error={check.ok ? undefined : check.message}
+                  spellCheck={false}
+                />
+                {check.ok && (
+                  <Text size="sm" c="green">
+                    ✓ {check.message}
+                  </Text>
+                )}
+                <Group>
+                  <Button component="label" variant="default" size="xs">
+                    Upload a file…
+                    <input
+                      type="file"
+                      accept=".yaml,.yml,text/yaml"
+                      hidden
+                      onChange={(e) => {
+                        const f = e.currentTarget.files?.[0];
+                        if (f) void f.text().then(setYaml);
+                      }}
+                    />
+                  </Button>
+                </Group>
+              </>
+            )}
+            <Group justify="flex-end">
+              <Button variant="default" onClick={() => navigate('/clusters')}>
+                Cancel
+              </Button>
+              <Button type="submit" disabled={!canSubmit}>
+                Create cluster
+              </Button>
+            </Group>
+          </Stack>
+        </form>
+      </Paper>
+    </>
+  );
+}

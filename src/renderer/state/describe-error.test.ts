@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { describeError, isNotImplemented } from './describe-error.js';
+
+describe('describeError', () => {
+  it.each([
+    ['NOT_IMPLEMENTED', 'Not available yet', 'info'],
+    ['DOCKER_UNREACHABLE', 'Docker is not running', 'error'],
+    ['INVALID_CONFIG', 'Please check the input', 'warning'],
+    ['KUBEADM_FAILED', 'Something went wrong', 'error'],
+  ])('%s → %s (%s)', (code, title, tone) => {
+    const v = describeError({ code, message: 'm' });
+    expect(v.title).toBe(title);
+    expect(v.tone).toBe(tone);
+    expect(v.message).toBe('m');
+  });
+
+  it('gives Docker a remedy when the core did not', () => {
+    expect(describeError({ code: 'DOCKER_UNREACHABLE', message: 'x' }).remedy).toMatch(/Start Docker Desktop/);
+    expect(describeError({ code: 'DOCKER_UNREACHABLE', message: 'x', remedy: 'own' }).remedy).toBe('own');
+  });
+
+  it('copes with anything thrown', () => {
+    expect(describeError('plain').message).toBe('plain');
+    expect(describeError(undefined).message).toBe('Unknown error');
+    expect(isNotImplemented({ code: 'NOT_IMPLEMENTED', message: '' })).toBe(true);
+    expect(isNotImplemented(new Error('x'))).toBe(false);
+  });
+});
