@@ -11,7 +11,7 @@ describe('describeError', () => {
     const v = describeError({ code, message: 'm' });
     expect(v.title).toBe(title);
     expect(v.tone).toBe(tone);
-    expect(v.message).toBe('m');
+    expect(v.message).toBe('M');
   });
 
   it('gives Docker a remedy when the core did not', () => {
@@ -20,7 +20,7 @@ describe('describeError', () => {
   });
 
   it('copes with anything thrown', () => {
-    expect(describeError('plain').message).toBe('plain');
+    expect(describeError('plain').message).toBe('Plain');
     expect(describeError(undefined).message).toBe('Unknown error');
     expect(isNotImplemented({ code: 'NOT_IMPLEMENTED', message: '' })).toBe(true);
     expect(isNotImplemented(new Error('x'))).toBe(false);
