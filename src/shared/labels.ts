@@ -4,9 +4,10 @@ export const Labels = {
   role: 'io.paddock.role',
   /** Set on objects made by tests, so a test run can sweep only its own leftovers. */
   test: 'io.paddock.test',
-  /** The create ran to the end; a cluster without it was interrupted (shown as broken). */
-  complete: 'io.paddock.complete',
+  apiAddress: 'io.paddock.api-address',
   apiPort: 'io.paddock.api-port',
+  /** The node's fixed address on the paddock network. */
+  ip: 'io.paddock.ip',
   version: 'io.paddock.kubernetes-version',
 } as const;
 

@@ -1,0 +1,163 @@
+/**
+ * `paddock create`: validate → plan → run ordered steps → on any failure or
+ * Ctrl-C, remove everything made (unless --retain). Reads like a script, as
+ * kind's create does; each step lives in steps/.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ClusterSummary, CreateClusterInput, OpContext } from '../shared/api.js';
+import { ErrorCodes, PaddockError, toPaddockError } from '../shared/errors.js';
+import { Progress } from '../shared/progress.js';
+import { logsDir } from '../shared/paths.js';
+import { Labels } from '../shared/labels.js';
+import { planCluster, type ClusterPlan } from './plan.js';
+import { assertPortsFree } from './ports.js';
+import { NodeExec } from './node-exec.js';
+import { getCluster } from './cluster-state.js';
+import { removeClusterResources } from './delete.js';
+import type { DockerRuntime } from './runtime/docker.js';
+import { adminCredentials, hostServer, type AdminCredentials } from './admin-kubeconfig.js';
+import { createNodesStep, waitContainerdStep } from './steps/nodes.js';
+import { addonsStep, joinStep, kubeadmInitStep } from './steps/kubeadm.js';
+import { waitReadyStep } from './steps/ready.js';
+import type { CreateContext, Step } from './steps/types.js';
+
+export interface NodeImageSource {
+  /** The local image for a version (default version when undefined). */
+  find(kubernetesVersion?: string): Promise<{ name: string; kubernetesVersion: string } | undefined>;
+  /** Builds it from source (long: minutes). */
+  build(kubernetesVersion: string | undefined, progress: Progress, signal?: AbortSignal): Promise<{ name: string; kubernetesVersion: string }>;
+  defaultVersion: string;
+}
+
+export interface KubeconfigWriter {
+  upsert(cluster: string, creds: AdminCredentials): Promise<void>;
+  remove(cluster: string): Promise<void>;
+}
+
+export interface CreateDeps {
+  runtime: DockerRuntime;
+  nodeImages: NodeImageSource;
+  kubeconfig: KubeconfigWriter;
+}
+
+const steps: Step[] = [createNodesStep, waitContainerdStep, kubeadmInitStep, addonsStep, joinStep, waitReadyStep];
+
+export async function createCluster(deps: CreateDeps, input: CreateClusterInput & { name: string }, op: OpContext): Promise<ClusterSummary> {
+  const progress = new Progress(op.opId, op.progress);
+  const plan = planCluster(input);
+  const { runtime } = deps;
+
+  await runtime.ping();
+  const existing = await runtime.listContainers([`${Labels.cluster}=${plan.name}`]);
+  if (existing.length > 0) {
+    throw new PaddockError(ErrorCodes.CLUSTER_EXISTS, `a cluster named "${plan.name}" already exists`, {
+      remedy: `delete it first with \`paddock delete ${plan.name}\`, or choose another --name`,
+    });
+  }
+  await assertPortsFree([
+    ...(plan.networking.apiServerPort ? [{ host: plan.networking.apiServerAddress, port: plan.networking.apiServerPort, what: 'API server' }] : []),
+    ...plan.nodes.flatMap((n) =>
+      n.extraPortMappings.filter((p) => p.protocol === 'TCP').map((p) => ({ host: p.listenAddress, port: p.hostPort, what: `${n.name} containerPort ${p.containerPort}` })),
+    ),
+  ]);
+
+  fs.mkdirSync(logsDir(), { recursive: true });
+  const logFile = path.join(logsDir(), `create-${plan.name}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+  const ctx: CreateContext = {
+    plan,
+    runtime,
+    progress,
+    signal: op.signal,
+    logFile,
+    exec: new NodeExec(runtime, progress, logFile),
+    state: { ips: new Map(), token: bootstrapToken(), certificateKey: randomBytes(32).toString('hex') },
+    bootstrapNode: () => plan.nodes[0]!,
+  };
+
+  await progress.step('image', 'Finding the node image', () => resolveImage(deps, plan, ctx));
+
+  let wroteKubeconfig = false;
+  try {
+    for (const step of steps) {
+      if (step.when && !step.when(ctx)) continue;
+      op.signal?.throwIfAborted();
+      const title = typeof step.title === 'function' ? step.title(ctx) : step.title;
+      await progress.step(step.id, title, () => abortable(step.run(ctx), op.signal));
+    }
+    await progress.step('kubeconfig', `Adding context "${plan.context}" to your kubeconfig`, async () => {
+      const creds = adminCredentials(ctx.state.adminKubeconfig!, hostServer(plan.networking.apiServerAddress, ctx.state.apiPort!));
+      wroteKubeconfig = true;
+      await deps.kubeconfig.upsert(plan.name, creds);
+    });
+  } catch (e) {
+    const err = op.signal?.aborted ? toPaddockError(op.signal.reason ?? e) : toPaddockError(e);
+    if (plan.retain) {
+      progress.log(`--retain: keeping the nodes of "${plan.name}" to debug; remove them with \`paddock delete ${plan.name}\``);
+    } else {
+      await progress.step('rollback', 'Removing what the failed create made', async () => {
+        await removeClusterResources(runtime, plan.name);
+        if (wroteKubeconfig) await deps.kubeconfig.remove(plan.name).catch(() => {});
+      });
+    }
+    throw err;
+  }
+  return getCluster(runtime, plan.name);
+}
+
+/** Rejects as soon as the signal fires, so Ctrl-C does not wait for a long exec. */
+function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason ?? new PaddockError(ErrorCodes.CANCELLED, 'cancelled'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function bootstrapToken(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const pick = (n: number) => Array.from(randomBytes(n), (b) => alphabet[b % alphabet.length]).join('');
+  return `${pick(6)}.${pick(16)}`;
+}
+
+async function resolveImage(deps: CreateDeps, plan: ClusterPlan, ctx: CreateContext): Promise<void> {
+  const { runtime } = deps;
+  const explicit = plan.image;
+  if (explicit) {
+    if (!(await runtime.imageExists(explicit))) {
+      throw new PaddockError(ErrorCodes.IMAGE_MISSING, `node image ${explicit} is not on this Docker engine`, {
+        remedy: 'build one with `paddock node-image build`, pull it with `docker pull`, or leave out --image to use the default',
+      });
+    }
+    ctx.state.image = explicit;
+    ctx.state.kubernetesVersion = plan.kubernetesVersion ?? (await versionOfImage(runtime, explicit));
+  } else {
+    let found = await deps.nodeImages.find(plan.kubernetesVersion);
+    if (!found) {
+      const version = plan.kubernetesVersion ?? deps.nodeImages.defaultVersion;
+      ctx.progress.log(`no node image for Kubernetes ${version} here: building one from source (about 15-25 minutes the first time, cached afterwards)`, 'image');
+      found = await deps.nodeImages.build(plan.kubernetesVersion, ctx.progress, ctx.signal);
+    }
+    ctx.state.image = found.name;
+    ctx.state.kubernetesVersion = found.kubernetesVersion;
+  }
+  for (const n of plan.nodes) if (!n.image) n.image = ctx.state.image;
+  for (const n of plan.nodes) {
+    if (n.image !== ctx.state.image && !(await runtime.imageExists(n.image))) {
+      throw new PaddockError(ErrorCodes.IMAGE_MISSING, `node image ${n.image} (for ${n.name}) is not on this Docker engine`, { remedy: 'build or pull it first' });
+    }
+  }
+}
+
+/** kind's image contract: the version is in /kind/version, and in our images' labels. */
+async function versionOfImage(runtime: DockerRuntime, image: string): Promise<string> {
+  const info = await runtime.inspectImage(image);
+  const label = info?.Config?.Labels?.[Labels.version] ?? info?.Config?.Labels?.['io.paddock.kubernetes-version'];
+  if (label) return label;
+  const m = /:(v\d+\.\d+\.\d+)/.exec(image);
+  if (m) return m[1]!;
+  throw new PaddockError(ErrorCodes.IMAGE_MISSING, `cannot tell the Kubernetes version of ${image}`, { remedy: 'pass --kubernetes vX.Y.Z as well' });
+}

@@ -1,0 +1,61 @@
+/**
+ * Runs commands in node containers with the output kept for errors and logs.
+ * A failing command becomes a PaddockError carrying its output.
+ */
+import fs from 'node:fs';
+import { ErrorCodes, PaddockError, type ErrorCode } from '../shared/errors.js';
+import type { Progress } from '../shared/progress.js';
+import type { DockerRuntime } from './runtime/docker.js';
+import type { ExecResult } from './runtime/types.js';
+
+export interface NodeExecOptions {
+  stdin?: string;
+  /** Stream output lines to progress as log events of this step. */
+  stepId?: string;
+  errorCode?: ErrorCode;
+  /** Return failures instead of throwing. */
+  allowFailure?: boolean;
+}
+
+export class NodeExec {
+  constructor(
+    private readonly runtime: DockerRuntime,
+    private readonly progress: Progress,
+    private readonly logFile?: string,
+  ) {}
+
+  private log(text: string): void {
+    if (!this.logFile) return;
+    try {
+      fs.appendFileSync(this.logFile, text);
+    } catch {
+      // logging must never fail a create
+    }
+  }
+
+  async run(node: string, cmd: string[], opts: NodeExecOptions = {}): Promise<ExecResult> {
+    this.log(`\n$ [${node}] ${cmd.join(' ')}\n`);
+    let partial = '';
+    const res = await this.runtime.exec(node, cmd, {
+      stdin: opts.stdin,
+      onOutput: (chunk) => {
+        this.log(chunk);
+        if (!opts.stepId) return;
+        partial += chunk;
+        const lines = partial.split('\n');
+        partial = lines.pop() ?? '';
+        for (const l of lines) if (l.trim()) this.progress.log(l, opts.stepId);
+      },
+    });
+    if (res.exitCode !== 0 && !opts.allowFailure) {
+      throw new PaddockError(opts.errorCode ?? ErrorCodes.DOCKER_FAILED, `\`${cmd.slice(0, 3).join(' ')}\` failed on ${node} (exit ${res.exitCode})`, {
+        output: (res.stdout + res.stderr).trim(),
+      });
+    }
+    return res;
+  }
+
+  async writeFile(node: string, path: string, content: string, mode = '0644'): Promise<void> {
+    await this.run(node, ['sh', '-c', 'umask 022; mkdir -p "$(dirname "$1")" && cat > "$1" && chmod "$2" "$1"', 'write', path, mode], { stdin: content });
+  }
+}

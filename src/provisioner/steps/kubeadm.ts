@@ -1,0 +1,124 @@
+import { ErrorCodes, PaddockError } from '../../shared/errors.js';
+import { renderKubeadmConfig, type KubeadmNodeData } from '../kubeadm/config.js';
+import type { NodePlan } from '../plan.js';
+import type { CreateContext, Step } from './types.js';
+
+export const KUBEADM_CONFIG_PATH = '/kind/kubeadm.conf';
+
+export function controlPlaneEndpoint(ctx: CreateContext): string {
+  return `${ctx.plan.loadBalancer?.name ?? ctx.bootstrapNode().name}:6443`;
+}
+
+export function kubeadmDataFor(ctx: CreateContext, node: NodePlan): KubeadmNodeData {
+  const { plan, state } = ctx;
+  const version = state.kubernetesVersion!;
+  const minor = Number(version.split('.')[1] ?? 0);
+  const hasWorkers = plan.nodes.some((n) => n.role === 'worker');
+  const taints = node.taints.length > 0 ? node.taints : node.role === 'control-plane' && !hasWorkers ? [] : undefined;
+  return {
+    clusterName: plan.name,
+    kubernetesVersion: version,
+    nodeName: node.name,
+    nodeIp: state.ips.get(node.name)!,
+    role: node.role,
+    bootstrap: node === ctx.bootstrapNode(),
+    controlPlaneEndpoint: controlPlaneEndpoint(ctx),
+    podSubnet: plan.networking.podSubnet,
+    serviceSubnet: plan.networking.serviceSubnet,
+    kubeProxyMode: plan.networking.kubeProxyMode,
+    token: state.token,
+    certificateKey: state.certificateKey,
+    certSANs: ['localhost', '127.0.0.1', plan.networking.apiServerAddress, ...(plan.loadBalancer ? [plan.loadBalancer.name, state.ips.get(plan.loadBalancer.name)!] : [])].filter(
+      (v, i, a) => v && v !== '0.0.0.0' && a.indexOf(v) === i,
+    ),
+    labels: node.labels,
+    taints,
+    featureGates: plan.featureGates,
+    runtimeConfig: plan.runtimeConfig,
+    minor,
+  };
+}
+
+export function renderNodeConfig(ctx: CreateContext, node: NodePlan): string {
+  return renderKubeadmConfig(kubeadmDataFor(ctx, node), {
+    strategic: [...ctx.plan.kubeadmConfigPatches, ...node.kubeadmConfigPatches],
+    json6902: [...ctx.plan.kubeadmConfigPatchesJSON6902, ...node.kubeadmConfigPatchesJSON6902],
+  });
+}
+
+/** On a kubeadm failure, what the user needs: kubeadm's last lines, the kubelet's, and where the rest is. */
+async function kubeadmFailure(ctx: CreateContext, node: string, e: unknown, what: string): Promise<PaddockError> {
+  const kubeadmOut = e instanceof PaddockError ? (e.output ?? '') : String(e);
+  const kubelet = await ctx.exec.run(node, ['journalctl', '-u', 'kubelet', '--no-pager', '-n', '25', '-o', 'cat'], { allowFailure: true }).catch(() => undefined);
+  const output = [
+    '--- kubeadm (last lines) ---',
+    ...kubeadmOut.trimEnd().split('\n').slice(-25),
+    '--- kubelet journal (last lines) ---',
+    ...(kubelet?.stdout ?? '').trimEnd().split('\n'),
+  ].join('\n');
+  return new PaddockError(ErrorCodes.KUBEADM_FAILED, `${what} failed on ${node}`, {
+    output,
+    remedy: `full log: ${ctx.logFile}; keep the nodes to debug with --retain, then \`docker exec -it ${node} journalctl -u kubelet\``,
+    cause: e,
+  });
+}
+
+export const kubeadmInitStep: Step = {
+  id: 'kubeadm-init',
+  title: 'Bootstrapping the control plane (kubeadm init)',
+  async run(ctx) {
+    const node = ctx.bootstrapNode();
+    await ctx.exec.writeFile(node.name, KUBEADM_CONFIG_PATH, renderNodeConfig(ctx, node));
+    try {
+      await ctx.exec.run(node.name, ['kubeadm', 'init', `--config=${KUBEADM_CONFIG_PATH}`, '--skip-token-print', '--upload-certs', '--v=1'], {
+        stepId: 'kubeadm-init',
+        errorCode: ErrorCodes.KUBEADM_FAILED,
+      });
+    } catch (e) {
+      throw await kubeadmFailure(ctx, node.name, e, 'kubeadm init');
+    }
+    ctx.state.adminKubeconfig = (await ctx.exec.run(node.name, ['cat', '/etc/kubernetes/admin.conf'])).stdout;
+  },
+};
+
+export const addonsStep: Step = {
+  id: 'cni-storage',
+  title: (ctx) => (ctx.plan.networking.disableDefaultCNI ? 'Installing the default storage class' : 'Installing the pod network and default storage'),
+  async run(ctx) {
+    const node = ctx.bootstrapNode().name;
+    const manifests: string[] = [];
+    if (!ctx.plan.networking.disableDefaultCNI) manifests.push('/kind/manifests/default-cni.yaml');
+    manifests.push('/kind/manifests/default-storage.yaml');
+    // kind's manifests are templates over the pod subnet; render it in the node.
+    const texts = await Promise.all(manifests.map((m) => ctx.exec.run(node, ['cat', m]).then((r) => r.stdout)));
+    const rendered = texts.map((t) => t.replaceAll('{{ .PodSubnet }}', ctx.plan.networking.podSubnet).replaceAll('{{.PodSubnet}}', ctx.plan.networking.podSubnet)).join('\n---\n');
+    await ctx.exec.run(node, ['kubectl', '--kubeconfig=/etc/kubernetes/admin.conf', 'apply', '-f', '-'], { stdin: rendered, stepId: 'cni-storage' });
+  },
+};
+
+async function join(ctx: CreateContext, node: NodePlan): Promise<void> {
+  await ctx.exec.writeFile(node.name, KUBEADM_CONFIG_PATH, renderNodeConfig(ctx, node));
+  try {
+    await ctx.exec.run(node.name, ['kubeadm', 'join', `--config=${KUBEADM_CONFIG_PATH}`, '--v=1'], { stepId: 'join', errorCode: ErrorCodes.KUBEADM_FAILED });
+  } catch (e) {
+    throw await kubeadmFailure(ctx, node.name, e, 'kubeadm join');
+  }
+}
+
+export const joinStep: Step = {
+  id: 'join',
+  title: (ctx) => `Joining ${ctx.plan.nodes.length - 1} node${ctx.plan.nodes.length === 2 ? '' : 's'}`,
+  when: (ctx) => ctx.plan.nodes.length > 1,
+  async run(ctx) {
+    const first = ctx.bootstrapNode();
+    const controlPlanes = ctx.plan.nodes.filter((n) => n.role === 'control-plane' && n !== first);
+    const workers = ctx.plan.nodes.filter((n) => n.role === 'worker');
+    // Workers join in parallel from the start; control planes one at a time,
+    // since etcd admits one new member at a time.
+    const workerJoins = Promise.all(workers.map((w) => join(ctx, w)));
+    const cpJoins = (async () => {
+      for (const cp of controlPlanes) await join(ctx, cp);
+    })();
+    await Promise.all([workerJoins, cpJoins]);
+  },
+};

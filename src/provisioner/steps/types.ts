@@ -1,0 +1,45 @@
+/**
+ * A create is an ordered list of steps sharing one context. Each step has an
+ * id (its timings appear in progress events and bench/create), a title for
+ * people, and run(); the orchestrator handles progress, cancellation and
+ * rollback, so steps stay small.
+ */
+import type { Progress } from '../../shared/progress.js';
+import type { ClusterPlan, NodePlan } from '../plan.js';
+import type { DockerRuntime } from '../runtime/docker.js';
+import type { PaddockNetwork } from '../network.js';
+import type { NodeExec } from '../node-exec.js';
+
+export interface CreateState {
+  image?: string;
+  kubernetesVersion?: string;
+  network?: PaddockNetwork;
+  ips: Map<string, string>;
+  apiPort?: number;
+  token: string;
+  certificateKey: string;
+  /** admin.conf as written by kubeadm (server = the node's endpoint). */
+  adminKubeconfig?: string;
+  /** admin kubeconfig pointing at the host's published port. */
+  hostKubeconfig?: string;
+}
+
+export interface CreateContext {
+  plan: ClusterPlan;
+  runtime: DockerRuntime;
+  progress: Progress;
+  signal?: AbortSignal;
+  state: CreateState;
+  exec: NodeExec;
+  /** Where the full log of this create goes (shown on failure). */
+  logFile: string;
+  bootstrapNode(): NodePlan;
+}
+
+export interface Step {
+  id: string;
+  title: string | ((ctx: CreateContext) => string);
+  /** Steps that do not apply to this plan are left out, not run empty. */
+  when?: (ctx: CreateContext) => boolean;
+  run(ctx: CreateContext): Promise<void>;
+}
