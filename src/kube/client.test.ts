@@ -1,0 +1,178 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { probeContext, targetForContext } from './client.js';
+import { listNamespacesOf } from './contexts.js';
+import { loadKubeconfig } from './kubeconfig/load.js';
+import { useTempKube, writeText, type TempKube } from './kubeconfig/testing.js';
+import { closedPortUrl, hasOpenssl, json, makePki, startBlackhole, startHttpServer, startHttpsServer, type Pki, type TestServer } from './testing-servers.js';
+
+let t: TempKube;
+beforeEach(async () => {
+  t = await useTempKube();
+});
+afterEach(async () => t.restore());
+
+const servers: TestServer[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+});
+
+/** A fake API server that wants `Bearer <token>`. */
+async function tokenServer(token: string): Promise<TestServer> {
+  const s = await startHttpServer((req, res) => {
+    if (req.headers.authorization !== `Bearer ${token}`) return json(res, 401, { kind: 'Status', code: 401 });
+    if (req.url === '/version') return json(res, 200, { gitVersion: 'v1.33.1' });
+    if (req.url === '/api/v1/namespaces') return json(res, 200, { items: [{ metadata: { name: 'kube-system' } }, { metadata: { name: 'default' } }] });
+    if (req.url === '/forbidden/api/v1/namespaces') return json(res, 403, {});
+    return json(res, 404, {});
+  });
+  servers.push(s);
+  return s;
+}
+
+const section = (v: string) => (v.startsWith('[') ? ` ${v}` : `\n${v}`);
+const kubeconfig = (clusters: string, users: string, contexts: string) => `apiVersion: v1
+kind: Config
+clusters:${section(clusters)}
+users:${section(users)}
+contexts:${section(contexts)}
+`;
+
+describe('probe (any HTTP answer means reachable)', () => {
+  it('reports ok / unauthorized / unreachable / timeout, all in parallel within the deadline', async () => {
+    const good = await tokenServer('sesame');
+    const hole = await startBlackhole();
+    servers.push(hole);
+    const closed = await closedPortUrl();
+    await writeText(
+      t.config,
+      kubeconfig(
+        `- {name: good, cluster: {server: '${good.url}'}}
+- {name: hole, cluster: {server: '${hole.url}', insecure-skip-tls-verify: true}}
+- {name: closed, cluster: {server: '${closed}', insecure-skip-tls-verify: true}}`,
+        `- {name: right, user: {token: sesame}}
+- {name: wrong, user: {token: nope}}`,
+        `- {name: ok, context: {cluster: good, user: right}}
+- {name: unauth, context: {cluster: good, user: wrong}}
+- {name: hung, context: {cluster: hole, user: right}}
+- {name: refused, context: {cluster: closed, user: right}}`,
+      ),
+    );
+    const m = await loadKubeconfig();
+    const started = Date.now();
+    const [ok, unauth, hung, refused] = await Promise.all(['ok', 'unauth', 'hung', 'refused'].map((n) => probeContext(m, n, 800)));
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(ok).toMatchObject({ state: 'ok', reachable: true, version: 'v1.33.1' });
+    expect(unauth).toMatchObject({ state: 'unauthorized', reachable: true, status: 401 });
+    expect(hung).toMatchObject({ state: 'timeout', reachable: false });
+    expect(refused).toMatchObject({ state: 'unreachable', reachable: false, reason: expect.stringContaining('ECONNREFUSED') });
+  });
+});
+
+describe.skipIf(!hasOpenssl())('client certificates and CA through the official client', () => {
+  let pki: Pki;
+  let server: TestServer;
+  beforeAll(async () => {
+    const dir = await fs.mkdtemp(path.join((await import('node:os')).tmpdir(), 'paddock-pki-'));
+    pki = makePki(dir);
+    server = await startHttpsServer(pki, (req, res, cn) => {
+      if (!cn) return json(res, 401, {});
+      if (req.url === '/version') return json(res, 200, { gitVersion: `v1.33.1+${cn}` });
+      return json(res, 200, { items: [{ metadata: { name: 'only-for-' + cn } }] });
+    });
+    servers.push(server);
+  }, 30_000);
+
+  it('inline *-data: reachable, authenticated by the client certificate', async () => {
+    await writeText(
+      t.config,
+      kubeconfig(
+        `- {name: c, cluster: {server: '${server.url}', certificate-authority-data: ${pki.caData}}}`,
+        `- {name: u, user: {client-certificate-data: ${pki.clientCertData}, client-key-data: ${pki.clientKeyData}}}`,
+        `- {name: x, context: {cluster: c, user: u}}`,
+      ),
+    );
+    const m = await loadKubeconfig();
+    expect(await probeContext(m, 'x')).toMatchObject({ state: 'ok', version: 'v1.33.1+paddock-user' });
+    expect(await listNamespacesOf('x')).toEqual(['only-for-paddock-user']);
+  });
+
+  it('relative certificate paths are resolved against the file that holds the entry', async () => {
+    const other = path.join(t.dir, 'elsewhere', 'kubeconfig');
+    await writeText(path.join(t.dir, 'elsewhere', 'pki', 'ca.crt'), await fs.readFile(pki.caFile, 'utf8'));
+    await writeText(other, kubeconfig(`- {name: c, cluster: {server: '${server.url}', certificate-authority: pki/ca.crt}}`, '[]', '[]'));
+    await writeText(t.config, kubeconfig('[]', `- {name: u, user: {client-certificate-data: ${pki.clientCertData}, client-key-data: ${pki.clientKeyData}}}`, `- {name: x, context: {cluster: c, user: u}}`));
+    process.env.KUBECONFIG = `${t.config}:${other}`;
+    const m = await loadKubeconfig();
+    expect(targetForContext(m, 'x').server).toBe(server.url);
+    expect(await probeContext(m, 'x')).toMatchObject({ state: 'ok' });
+  });
+
+  it('a wrong CA is a TLS error, not "reachable"', async () => {
+    await writeText(t.config, kubeconfig(`- {name: c, cluster: {server: '${server.url}'}}`, '- {name: u, user: {}}', '- {name: x, context: {cluster: c, user: u}}'));
+    expect(await probeContext(await loadKubeconfig(), 'x')).toMatchObject({ state: 'error', reachable: false, reason: expect.stringMatching(/TLS/) });
+  });
+});
+
+describe('exec credential plugins', () => {
+  it('runs the plugin with its env, and does not leak that env into Paddock', async () => {
+    const s = await tokenServer('from-plugin-42');
+    // A command with a slash is relative to the kubeconfig's folder, as in client-go.
+    const plugin = path.join(path.dirname(t.config), 'bin', 'get-token');
+    await writeText(
+      plugin,
+      `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"from-plugin-'"$PLUGIN_SECRET"'"}}'\n`,
+    );
+    await fs.chmod(plugin, 0o755);
+    await writeText(
+      t.config,
+      kubeconfig(
+        `- {name: c, cluster: {server: '${s.url}'}}`,
+        `- name: u
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: ./bin/get-token
+      env: [{name: PLUGIN_SECRET, value: '42'}]`,
+        '- {name: x, context: {cluster: c, user: u}}',
+      ),
+    );
+    delete process.env.PLUGIN_SECRET;
+    expect(await probeContext(await loadKubeconfig(), 'x')).toMatchObject({ state: 'ok' });
+    expect(process.env.PLUGIN_SECRET).toBeUndefined();
+    expect(await listNamespacesOf('x')).toEqual(['default', 'kube-system']);
+  });
+
+  it('a missing plugin is named in the error', async () => {
+    await writeText(
+      t.config,
+      kubeconfig(
+        `- {name: c, cluster: {server: 'https://127.0.0.1:1'}}`,
+        `- {name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: no-such-plugin-xyz}}}`,
+        '- {name: x, context: {cluster: c, user: u}}',
+      ),
+    );
+    expect(await probeContext(await loadKubeconfig(), 'x')).toMatchObject({ state: 'error', reason: expect.stringContaining('"no-such-plugin-xyz" is not installed') });
+    await expect(listNamespacesOf('x')).rejects.toMatchObject({ message: expect.stringContaining('no-such-plugin-xyz'), remedy: expect.stringContaining('no-such-plugin-xyz') });
+  });
+});
+
+describe('namespaces', () => {
+  it('forbidden: falls back to the context namespace', async () => {
+    const s = await tokenServer('t');
+    await writeText(
+      t.config,
+      kubeconfig(`- {name: c, cluster: {server: '${s.url}/forbidden'}}`, '- {name: u, user: {token: t}}', '- {name: x, context: {cluster: c, user: u, namespace: team-a}}'),
+    );
+    expect(await listNamespacesOf('x')).toEqual(['team-a']);
+  });
+  it('unreachable: a PaddockError with a remedy', async () => {
+    const url = await closedPortUrl();
+    await writeText(t.config, kubeconfig(`- {name: c, cluster: {server: '${url}'}}`, '- {name: u, user: {token: t}}', '- {name: x, context: {cluster: c, user: u}}'));
+    await expect(listNamespacesOf('x', { timeoutMs: 1000 })).rejects.toMatchObject({ name: 'PaddockError', remedy: expect.stringContaining(url) });
+  });
+  it('unknown context: CONTEXT_NOT_FOUND', async () => {
+    await expect(listNamespacesOf('ghost')).rejects.toMatchObject({ code: 'CONTEXT_NOT_FOUND' });
+  });
+});
