@@ -1,0 +1,29 @@
+/** Electron entry point: real Electron, real core, then runApp does the rest. */
+import * as electron from 'electron';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createCore } from '../core/index.js';
+import { EventBus } from '../core/events.js';
+import { defaultRendererDir } from '../server/static-files.js';
+import { runApp } from './app.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const rendererDir = defaultRendererDir(here);
+const root = dirname(dirname(rendererDir));
+const assets = (name: string) => {
+  const p = join(root, 'assets', name);
+  return existsSync(p) ? p : join(process.resourcesPath ?? root, 'assets', name);
+};
+
+runApp(electron, {
+  core: createCore(),
+  bus: new EventBus(),
+  rendererDir,
+  preloadPath: join(here, '..', 'preload', 'index.cjs'),
+  iconPath: assets('icon.png'),
+  trayIconPath: assets(process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png'),
+  argv: process.argv,
+  platform: process.platform,
+  dev: !electron.app.isPackaged,
+});
