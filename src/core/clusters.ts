@@ -7,10 +7,11 @@ import { clusterContainers, getCluster, listClusters } from '../provisioner/clus
 import { removeClusterResources } from '../provisioner/delete.js';
 import { adminCredentials, hostServer, standaloneKubeconfig } from '../provisioner/admin-kubeconfig.js';
 import { Labels } from '../shared/labels.js';
+import { loadImages } from '../provisioner/load-image.js';
 
 type ClusterOps = Pick<
   ApiHandlers,
-  'listClusters' | 'getCluster' | 'createCluster' | 'deleteCluster' | 'getKubeconfig' | 'startCluster' | 'stopCluster' | 'pauseCluster' | 'unpauseCluster'
+  'listClusters' | 'getCluster' | 'createCluster' | 'deleteCluster' | 'getKubeconfig' | 'loadImages' | 'startCluster' | 'stopCluster' | 'pauseCluster' | 'unpauseCluster'
 >;
 
 export function clusterHandlers(deps: CreateDeps): ClusterOps {
@@ -40,6 +41,10 @@ export function clusterHandlers(deps: CreateDeps): ClusterOps {
         ? `https://${lb?.name ?? cluster.nodes.find((n) => n.role === 'control-plane')!.name}:6443`
         : hostServer(cluster.apiServer?.host ?? '127.0.0.1', cluster.apiServer!.port);
       return { kubeconfig: standaloneKubeconfig(name, adminCredentials(r.stdout, server)) };
+    },
+    loadImages: async ({ name, images }, ctx) => {
+      await loadImages(runtime, name, images, new Progress(ctx.opId, ctx.progress));
+      return { ok: true as const };
     },
     startCluster: async ({ name }) => {
       const cs = await clusterContainers(runtime, name);

@@ -22,6 +22,7 @@ export function createCore(overrides: Partial<ApiHandlers> = {}): ApiHandlers {
     pauseCluster: na('pausing clusters', 'cluster lifecycle'),
     unpauseCluster: na('unpausing clusters', 'cluster lifecycle'),
     getKubeconfig: na('kubeconfig export', 'real clusters'),
+    loadImages: na('load-image', 'cluster lifecycle'),
     listNodeImages: na('node images', 'node images'),
     buildNodeImage: na('node image builds', 'node images'),
     removeNodeImage: na('node image removal', 'node images'),

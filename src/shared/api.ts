@@ -138,6 +138,7 @@ export const api = {
   pauseCluster: op(NameInput, ClusterSummarySchema),
   unpauseCluster: op(NameInput, ClusterSummarySchema),
   getKubeconfig: op(NameInput.extend({ internal: z.boolean().optional() }), z.object({ kubeconfig: z.string() })),
+  loadImages: op(NameInput.extend({ images: z.array(z.string().min(1)).min(1) }), Void, { job: true }),
 
   listNodeImages: op(Empty, z.object({ images: z.array(NodeImageSchema) })),
   buildNodeImage: op(z.object({ kubernetesVersion: z.string().optional(), name: z.string().optional() }), NodeImageSchema, { job: true }),

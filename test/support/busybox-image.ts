@@ -12,12 +12,13 @@ import { execa } from 'execa';
 export const BUSYBOX_CANDIDATES = ['/bin/busybox', '/usr/bin/busybox'];
 const APPLETS = ['httpd', 'sh', 'sleep', 'true', 'false', 'cat', 'echo', 'ls', 'mkdir', 'rm', 'hostname', 'ip', 'wget', 'nc', 'env', 'id'];
 
+/** A static busybox (Debian's busybox-static): a dynamic one would not run in an image without libc. */
 export async function findStaticBusybox(): Promise<string | undefined> {
   for (const p of BUSYBOX_CANDIDATES) {
     try {
-      const { stdout } = await execa('file', ['-L', p]).catch(() => ({ stdout: '' }));
-      await fs.access(p);
-      if (!stdout || stdout.includes('statically linked') || stdout.includes('static-pie')) return p;
+      const head = (await fs.readFile(p)).subarray(0, 8192).toString('latin1');
+      // Dynamic ELF binaries name their interpreter near the start.
+      if (!head.includes('ld-linux') && !head.includes('ld-musl')) return p;
     } catch {
       // try next
     }

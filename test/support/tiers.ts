@@ -28,3 +28,13 @@ export function describeIf(tier: string, reason: string | undefined) {
   }
   return describe;
 }
+
+export const TEST_NODE_IMAGE = process.env.PADDOCK_TEST_NODE_IMAGE ?? 'paddock/node:v1.36.3';
+
+/** undefined when clusters can be made here; otherwise why not. */
+export async function clusterUnavailableReason(): Promise<string | undefined> {
+  const docker = await dockerUnavailableReason();
+  if (docker) return docker;
+  const r = await execa('docker', ['image', 'inspect', TEST_NODE_IMAGE], { reject: false });
+  return r.exitCode === 0 ? undefined : `node image ${TEST_NODE_IMAGE} is missing: build it with \`npx paddock node-image build\` (.ci/run does)`;
+}

@@ -140,8 +140,9 @@ export function registerClusterCommands(program: Command, env: CliEnv): void {
     .description("copy local Docker images into every node's containerd")
     .argument('<images...>', 'image references, e.g. my-app:dev')
     .option('-c, --cluster <name>', 'cluster', DEFAULT_CLUSTER_NAME)
-    .action(async () => {
-      throw new PaddockError(ErrorCodes.NOT_IMPLEMENTED, 'load-image is not available yet in this version of Paddock (cluster lifecycle)');
+    .action(async (images: string[], o: { cluster: string }) => {
+      await env.call('loadImages', { name: o.cluster, images });
+      env.say(`Loaded ${images.join(', ')} into cluster "${o.cluster}".`);
     });
 
   program

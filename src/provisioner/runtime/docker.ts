@@ -10,7 +10,7 @@ import type { ContainerInfo, ContainerSpec, EngineInfo, ExecResult } from './typ
 import { dockerError, isNotFound } from './docker-errors.js';
 
 export interface ExecOptions {
-  stdin?: string | Buffer;
+  stdin?: string | Buffer | NodeJS.ReadableStream;
   env?: Record<string, string>;
   user?: string;
   workingDir?: string;
@@ -290,8 +290,10 @@ export class DockerRuntime {
         opts.onOutput?.(b.toString(), 'stderr');
       });
       this.docker.modem.demuxStream(stream, stdout, stderr);
-      if (opts.stdin !== undefined) {
+      if (typeof opts.stdin === 'string' || Buffer.isBuffer(opts.stdin)) {
         stream.end(opts.stdin);
+      } else if (opts.stdin) {
+        opts.stdin.pipe(stream);
       }
       await new Promise<void>((resolve, reject) => {
         stream.on('end', resolve);
