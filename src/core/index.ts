@@ -7,6 +7,12 @@ import { PADDOCK_VERSION } from '../shared/version.js';
 import { runDoctor } from '../doctor/checks.js';
 import { dockerRuntime } from '../provisioner/runtime/docker.js';
 import { notAvailable } from './not-available.js';
+import { clusterHandlers } from './clusters.js';
+import { nodeImageHandlers } from './node-images.js';
+import type { NodeImageSource } from '../provisioner/create.js';
+import { buildNodeImage, DEFAULT_KUBERNETES_VERSION, findNodeImage } from '../provisioner/node-image/index.js';
+import { paddockKubeconfigWriter } from '../kube/paddock-entries.js';
+import { contextHandlers } from '../kube/contexts.js';
 
 export function createCore(overrides: Partial<ApiHandlers> = {}): ApiHandlers {
   const na = (what: string, issue: string) => async () => notAvailable(what, issue);
@@ -47,8 +53,16 @@ export function createCore(overrides: Partial<ApiHandlers> = {}): ApiHandlers {
 /** The real core: every handler that has landed, the rest say "not available yet". */
 export function createDefaultCore(): ApiHandlers {
   const runtime = dockerRuntime();
+  const nodeImages: NodeImageSource = {
+    defaultVersion: DEFAULT_KUBERNETES_VERSION,
+    find: (version) => findNodeImage(version),
+    build: (kubernetesVersion, progress, signal) => buildNodeImage({ kubernetesVersion, progress, signal }),
+  };
   return createCore({
-    version: async () => ({ paddock: PADDOCK_VERSION, node: process.version, defaultKubernetes: 'v1.36.3' }),
-    doctor: async () => ({ checks: await runDoctor({ runtime, findNodeImage: async () => undefined }) }),
+    version: async () => ({ paddock: PADDOCK_VERSION, node: process.version, defaultKubernetes: DEFAULT_KUBERNETES_VERSION }),
+    doctor: async () => ({ checks: await runDoctor({ runtime, findNodeImage: async () => (await findNodeImage())?.name }) }),
+    ...clusterHandlers({ runtime, nodeImages, kubeconfig: paddockKubeconfigWriter }),
+    ...nodeImageHandlers(),
+    ...contextHandlers,
   });
 }
