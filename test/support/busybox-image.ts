@@ -10,7 +10,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 
 export const BUSYBOX_CANDIDATES = ['/bin/busybox', '/usr/bin/busybox'];
-const APPLETS = ['httpd', 'sh', 'sleep', 'true', 'false', 'cat', 'echo', 'ls', 'mkdir', 'rm', 'hostname', 'ip', 'wget', 'nc', 'env', 'id'];
+const APPLETS = ['httpd', 'nslookup', 'sh', 'sleep', 'true', 'false', 'cat', 'echo', 'ls', 'mkdir', 'rm', 'hostname', 'ip', 'wget', 'nc', 'env', 'id'];
 
 /** A static busybox (Debian's busybox-static): a dynamic one would not run in an image without libc. */
 export async function findStaticBusybox(): Promise<string | undefined> {

@@ -23,6 +23,6 @@ export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promis
 }
 
 /** Runs the upsert worker in its own Node process (TypeScript through tsx). */
-export function upsertWorker(prefix: string, count: number, env: NodeJS.ProcessEnv): Promise<Ran> {
-  return run(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/unit/kube/upsert-worker.ts'), prefix, String(count)], env);
+export function upsertWorker(prefix: string, count: number, env: NodeJS.ProcessEnv, mode: 'plain' | 'paddock' = 'plain'): Promise<Ran> {
+  return run(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/unit/kube/upsert-worker.ts'), prefix, String(count), mode], env);
 }
