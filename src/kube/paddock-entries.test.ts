@@ -30,7 +30,7 @@ x-other-tool: {keep: true}
 describe('Paddock entries', () => {
   it('create into a missing ~/.kube/config: three paddock-<name> entries, current, mode 0600', async () => {
     const r = await upsertPaddockCluster({ cluster: 'dev', ...creds });
-    expect(r).toEqual({ context: 'paddock-dev', file: t.config });
+    expect(r).toEqual({ context: 'paddock-dev', file: t.config, repaired: 0 });
     const d = await read(t.config);
     expect(d.clusters).toEqual([{ name: 'paddock-dev', cluster: { server: creds.server, 'certificate-authority-data': 'Q0E=' } }]);
     expect(d.users).toEqual([{ name: 'paddock-dev', user: { 'client-certificate-data': 'Q0VSVA==', 'client-key-data': 'S0VZ' } }]);
@@ -84,6 +84,20 @@ describe('Paddock entries', () => {
     process.env.KUBECONFIG = `${a}:${b}`;
     expect((await upsertPaddockCluster({ cluster: 'x', ...creds })).file).toBe(b);
     await expect(fs.stat(a)).rejects.toThrow();
+  });
+
+  it("restores entries a stale kubectl write removed right after Paddock's write", async () => {
+    await writeText(t.config, userFile);
+    const pending = upsertPaddockCluster({ cluster: 'dev', ...creds }, { verifyAfterMs: 400 });
+    // Wait for Paddock's write, then do what kubectl does with a config it read
+    // before that write: put back the old content (and old current-context).
+    while (!(await fs.readFile(t.config, 'utf8')).includes('paddock-dev')) await new Promise((r) => setTimeout(r, 10));
+    await fs.writeFile(t.config, userFile);
+    const r = await pending;
+    expect(r.repaired).toBe(1);
+    const d = await read(t.config);
+    expect(names(d, 'contexts')).toEqual(['gke', 'paddock-dev']);
+    expect(names(d, 'users')).toEqual(['me', 'paddock-dev']);
   });
 
   it('refuses an invalid cluster name', async () => {

@@ -6,6 +6,7 @@
  */
 import { contextNameFor, validateClusterName } from '../shared/names.js';
 import { newKubeconfigDoc } from './kubeconfig/edits.js';
+import { loadKubeconfig } from './kubeconfig/load.js';
 import { planRemoveOwned, planUpsertEntries, type RemovedEntries } from './kubeconfig/plan.js';
 import { serializeKubeconfig, updateKubeconfig, type UpdateOptions } from './kubeconfig/write.js';
 
@@ -34,28 +35,50 @@ function bodies(c: PaddockClusterCredentials, name: string) {
   };
 }
 
+export interface UpsertOptions extends UpdateOptions {
+  /**
+   * Re-read this long after writing and restore entries that vanished
+   * (default 250 ms; 0 turns it off). kubectl reads the kubeconfig before it
+   * takes the lock and then deletes every entry missing from that stale read
+   * (client-go ModifyConfig; kubernetes/kubernetes#28260): a `kubectl config`
+   * command started just before Paddock's write silently removes the new
+   * cluster's entries. Its read-to-write window is milliseconds.
+   */
+  verifyAfterMs?: number;
+}
+
 /**
  * Adds or replaces the cluster's three entries (in the file already holding
  * each, new ones in the default file) and by default makes it current.
  */
-export async function upsertPaddockCluster(input: UpsertPaddockClusterInput, opts: UpdateOptions = {}): Promise<{ context: string; file: string }> {
+export async function upsertPaddockCluster(input: UpsertPaddockClusterInput, opts: UpsertOptions = {}): Promise<{ context: string; file: string; repaired: number }> {
   validateClusterName(input.cluster);
   const name = contextNameFor(input.cluster);
   const b = bodies(input, name);
-  const { result } = await updateKubeconfig(
-    (m) =>
-      planUpsertEntries(
-        m,
-        [
-          { section: 'clusters', name, body: b.cluster },
-          { section: 'users', name, body: b.user },
-          { section: 'contexts', name, body: b.context },
-        ],
-        input.setCurrent === false ? undefined : name,
-      ),
-    opts,
-  );
-  return { context: name, file: result.file };
+  const entries = [
+    { section: 'clusters' as const, name, body: b.cluster },
+    { section: 'users' as const, name, body: b.user },
+    { section: 'contexts' as const, name, body: b.context },
+  ];
+  const { result } = await updateKubeconfig((m) => planUpsertEntries(m, entries, input.setCurrent === false ? undefined : name), opts);
+  let repaired = 0;
+  const verifyAfterMs = opts.verifyAfterMs ?? 250;
+  for (let round = 0; verifyAfterMs > 0 && round < 3; round++) {
+    await new Promise((r) => setTimeout(r, verifyAfterMs));
+    const m = await loadKubeconfig({ files: opts.files, mode: 'read', retries: 3 });
+    if (entries.every((e) => m[e.section].has(e.name))) break;
+    // Put back only what is missing; never fight a later change to an entry.
+    await updateKubeconfig(
+      (fresh) =>
+        planUpsertEntries(
+          fresh,
+          entries.filter((e) => !fresh[e.section].has(e.name)),
+        ),
+      opts,
+    );
+    repaired++;
+  }
+  return { context: name, file: result.file, repaired };
 }
 
 /**
