@@ -4,6 +4,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { kubeconfigForCluster, paddockKubeconfigWriter, removePaddockCluster, upsertPaddockCluster } from './paddock-entries.js';
 import { parseKubeconfig } from './kubeconfig/load.js';
 import { useTempKube, writeText, type TempKube } from './kubeconfig/testing.js';
+import type { KubeconfigWriter } from '../provisioner/create.js';
+
+// The provisioner's create/delete take this writer as it is.
+const _writer: KubeconfigWriter = paddockKubeconfigWriter;
+void _writer;
 
 let t: TempKube;
 beforeEach(async () => {

@@ -61,7 +61,7 @@ function invalid(file: string, problem: string, line?: number, output?: string):
   });
 }
 
-/** Best-effort line (1-based) of `name: <name>` after `from` occurrences, for structural errors. */
+/** Best-effort line (1-based) of the occurrence-th `name: <name>`, for structural errors. */
 function lineOfName(text: string, name: string, occurrence = 0): number | undefined {
   const esc = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const re = new RegExp(`(^|[\\s{,-])name:\\s*["']?${esc}["']?\\s*([,}]|$)`);

@@ -115,16 +115,39 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   }
 }
 
+/** Lock errors that mean "you may not write here", not "someone holds it". */
+const READ_ONLY = new Set(['EACCES', 'EPERM', 'EROFS']);
+
+export interface MultiLockOptions extends LockOptions {
+  /**
+   * Files Paddock may fail to lock because their folder is read-only to the
+   * user (a shared /etc/kube/config in $KUBECONFIG). kubectl then refuses
+   * every change (kubernetes/kubernetes#67676); Paddock goes on and only
+   * refuses to write those files.
+   */
+  optional?: (file: string) => boolean;
+}
+
 /**
  * Runs fn holding the locks of all files, taken in sorted order as
- * client-go's ModifyConfig does, so two writers never deadlock.
+ * client-go's ModifyConfig does, so two writers never deadlock. fn gets the
+ * files actually locked.
  */
-export async function withKubeconfigLock<T>(files: string[], fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+export async function withKubeconfigLock<T>(files: string[], fn: (locked: string[]) => Promise<T>, options: MultiLockOptions = {}): Promise<T> {
   const sorted = [...new Set(files)].sort();
   const releases: Release[] = [];
+  const locked: string[] = [];
   try {
-    for (const f of sorted) releases.push(await acquireLock(f, options));
-    return await fn();
+    for (const f of sorted) {
+      try {
+        releases.push(await acquireLock(f, options));
+        locked.push(f);
+      } catch (e) {
+        const code = ((e as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+        if (!(options.optional?.(f) && code && READ_ONLY.has(code))) throw e;
+      }
+    }
+    return await fn(locked);
   } finally {
     for (const r of releases.reverse()) await r();
   }

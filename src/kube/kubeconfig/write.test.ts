@@ -97,6 +97,30 @@ describe('updateKubeconfig', () => {
     expect(await mode(t.config)).toBe(0o600);
   });
 
+  it('a plan that changes nothing does not create ~/.kube', async () => {
+    const { written } = await updateKubeconfig(() => ({ changes: [], result: undefined }));
+    expect(written).toEqual([]);
+    await expect(fs.stat(path.dirname(t.config))).rejects.toThrow();
+  });
+
+  it.skipIf(process.getuid?.() === 0)('a read-only file later in KUBECONFIG does not block writes to the first (unlike kubectl #67676)', async () => {
+    const mine = path.join(t.dir, 'mine', 'config');
+    const shared = path.join(t.dir, 'shared', 'config');
+    await writeText(mine, 'apiVersion: v1\nkind: Config\n');
+    await writeText(shared, 'apiVersion: v1\nkind: Config\nusers: [{name: team, user: {token: t}}]\n');
+    await fs.chmod(path.dirname(shared), 0o555);
+    try {
+      process.env.KUBECONFIG = `${mine}:${shared}`;
+      await updateKubeconfig(addUser('me'));
+      expect(await fs.readFile(mine, 'utf8')).toContain('name: me');
+      await expect(
+        updateKubeconfig((m) => ({ changes: [{ file: shared, doc: upsertEntry(m.files[1]?.doc ?? {}, 'users', 'team', { token: 'new' }) }], result: undefined })),
+      ).rejects.toMatchObject({ code: 'KUBECONFIG_LOCKED', message: expect.stringContaining('read-only') });
+    } finally {
+      await fs.chmod(path.dirname(shared), 0o755);
+    }
+  });
+
   it('releases the lock when the plan throws', async () => {
     await expect(
       updateKubeconfig(() => {

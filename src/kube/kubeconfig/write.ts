@@ -34,6 +34,22 @@ export async function ensureParentDir(file: string): Promise<void> {
   await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
 }
 
+/**
+ * On Windows a rename over a file another process has open (an editor, an
+ * antivirus scan) fails for a moment with EPERM/EACCES/EBUSY; retry briefly.
+ */
+async function renameWithRetry(from: string, to: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fs.rename(from, to);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      if (process.platform !== 'win32' || attempt >= 10 || !['EPERM', 'EACCES', 'EBUSY'].includes(code)) throw e;
+      await new Promise((r) => setTimeout(r, 20 * (attempt + 1)));
+    }
+  }
+}
+
 /** Replaces `file` with `text` atomically, mode 0600, keeping the owner when run as root. */
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
   const target = await resolveTarget(file);
@@ -52,7 +68,7 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
     } finally {
       await fh.close();
     }
-    await fs.rename(tmp, target);
+    await renameWithRetry(tmp, target);
   } catch (e) {
     await fs.unlink(tmp).catch(() => undefined);
     throw e;
@@ -105,34 +121,46 @@ export async function updateKubeconfig<T>(plan: (merged: MergedKubeconfig) => Pl
   const files = opts.files ?? kubeconfigPaths();
   const present = await Promise.all(files.map(async (f) => ({ path: f, exists: await exists(f) })));
   const target = defaultFilename(present);
-  await ensureParentDir(target);
+  if (!(await exists(path.dirname(path.resolve(target))))) {
+    // Nothing exists yet. A plan that fails or changes nothing (`use` of an
+    // unknown context) must not leave an empty ~/.kube behind.
+    const dry = plan(await loadKubeconfig({ files }));
+    if (dry.changes.length === 0) return { result: dry.result, written: [], backups: [] };
+    await ensureParentDir(target);
+  }
   const dirExists = await Promise.all(files.map((f) => exists(path.dirname(path.resolve(f)))));
   const lockSet = files.filter((f, i) => f === target || present[i]?.exists || dirExists[i]);
 
   return withKubeconfigLock(
     lockSet,
-    async () => {
+    async (locked) => {
       const merged = await loadKubeconfig({ files, retries: 2 });
       const before = new Map(merged.files.map((f) => [f.path, f.exists ? serializeKubeconfig(f.doc) : undefined]));
       const { changes, result } = plan(merged);
       const written: string[] = [];
       const backups: string[] = [];
-      for (const change of changes) {
-        const loaded = merged.files.find((f) => f.path === change.file);
-        if (!loaded || !lockSet.includes(change.file)) {
-          throw new PaddockError(ErrorCodes.INTERNAL, `refusing to write ${change.file}: it is not a locked file of the loading rules`);
+      const todo = changes.filter((c) => serializeKubeconfig(c.doc) !== before.get(c.file));
+      for (const change of todo) {
+        if (!merged.files.some((f) => f.path === change.file)) {
+          throw new PaddockError(ErrorCodes.INTERNAL, `refusing to write ${change.file}: it is not a file of the loading rules`);
         }
-        const text = serializeKubeconfig(change.doc);
-        if (text === before.get(change.file)) continue;
-        if (opts.backup !== false && loaded.exists) {
+        if (!locked.includes(change.file)) {
+          throw new PaddockError(ErrorCodes.KUBECONFIG_LOCKED, `cannot change ${change.file}: its folder is read-only to you, so its lock cannot be taken`, {
+            remedy: `the entry lives in ${change.file}; change it as its owner, or copy the entry into a file you own listed earlier in $KUBECONFIG`,
+          });
+        }
+      }
+      for (const change of todo) {
+        const loaded = merged.files.find((f) => f.path === change.file);
+        if (opts.backup !== false && loaded?.exists) {
           const b = await backupOncePerDay(change.file, loaded.text);
           if (b) backups.push(b);
         }
-        await writeFileAtomic(change.file, text);
+        await writeFileAtomic(change.file, serializeKubeconfig(change.doc));
         written.push(change.file);
       }
       return { result, written, backups };
     },
-    opts.lock,
+    { ...opts.lock, optional: (f) => f !== target },
   );
 }
