@@ -79,12 +79,18 @@ export async function createCluster(deps: CreateDeps, input: CreateClusterInput 
   await progress.step('image', 'Finding the node image', () => resolveImage(deps, plan, ctx));
 
   let wroteKubeconfig = false;
+  // The step still running when Ctrl-C came: rollback waits for it to settle.
+  let inFlight: Promise<unknown> = Promise.resolve();
   try {
     for (const step of steps) {
       if (step.when && !step.when(ctx)) continue;
       op.signal?.throwIfAborted();
       const title = typeof step.title === 'function' ? step.title(ctx) : step.title;
-      await progress.step(step.id, title, () => abortable(step.run(ctx), op.signal));
+      await progress.step(step.id, title, () => {
+        const running = step.run(ctx);
+        inFlight = running.catch(() => {});
+        return abortable(running, op.signal);
+      });
     }
     await progress.step('kubeconfig', `Adding context "${plan.context}" to your kubeconfig`, async () => {
       const creds = adminCredentials(ctx.state.adminKubeconfig!, hostServer(plan.networking.apiServerAddress, ctx.state.apiPort!));
@@ -97,6 +103,10 @@ export async function createCluster(deps: CreateDeps, input: CreateClusterInput 
       progress.log(`--retain: keeping the nodes of "${plan.name}" to debug; remove them with \`paddock delete ${plan.name}\``);
     } else {
       await progress.step('rollback', 'Removing what the failed create made', async () => {
+        // Removing the nodes ends any exec still running in them; a step that
+        // was creating containers may add one more, so sweep again once it settled.
+        await removeClusterResources(runtime, plan.name);
+        await Promise.race([inFlight, new Promise((r) => setTimeout(r, 30_000).unref())]);
         await removeClusterResources(runtime, plan.name);
         if (wroteKubeconfig) await deps.kubeconfig.remove(plan.name).catch(() => {});
       });

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { createCore } from '../../src/core/index.js';
+import { createDefaultCore } from '../../src/core/index.js';
 import type { ApiHandlers, OpName } from '../../src/shared/api.js';
 import { createDispatcher } from '../../src/server/dispatch.js';
 import { EventBus } from '../../src/core/events.js';
@@ -38,7 +38,7 @@ describe.skipIf(!!missing)('web UI against the real core', () => {
   beforeAll(async () => {
     env = isolateHome();
     mkdirSync(SHOTS, { recursive: true });
-    core = createCore();
+    core = createDefaultCore();
     ({ srv, origin } = await serve(core));
     browser = await launchChromium();
   });
