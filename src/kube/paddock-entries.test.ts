@@ -67,7 +67,7 @@ describe('Paddock entries', () => {
     await writeText(t.config, userFile);
     await paddockKubeconfigWriter.upsert('dev', creds);
     const removed = await removePaddockCluster('dev');
-    expect(removed).toEqual({ contexts: ['paddock-dev'], clusters: ['paddock-dev'], users: ['paddock-dev'], unsetCurrent: true });
+    expect(removed).toEqual({ contexts: ['paddock-dev'], clusters: ['paddock-dev'], users: ['paddock-dev'], unsetCurrent: true, repaired: 0 });
     const d = await read(t.config);
     expect(names(d, 'contexts')).toEqual(['gke']);
     expect(names(d, 'clusters')).toEqual(['gke']);
@@ -103,6 +103,29 @@ describe('Paddock entries', () => {
     const d = await read(t.config);
     expect(names(d, 'contexts')).toEqual(['gke', 'paddock-dev']);
     expect(names(d, 'users')).toEqual(['me', 'paddock-dev']);
+    expect(d['current-context']).toBe('paddock-dev');
+  });
+
+  it('after a stale write, a current-context the user chose meanwhile is kept', async () => {
+    await writeText(t.config, userFile);
+    const pending = upsertPaddockCluster({ cluster: 'dev', ...creds }, { verifyAfterMs: 400 });
+    while (!(await fs.readFile(t.config, 'utf8')).includes('paddock-dev')) await new Promise((r) => setTimeout(r, 10));
+    await fs.writeFile(t.config, userFile.replace('current-context: gke', 'current-context: other'));
+    expect((await pending).repaired).toBe(1);
+    expect((await read(t.config))['current-context']).toBe('other');
+  });
+
+  it('removes again entries a stale kubectl write put back', async () => {
+    await writeText(t.config, userFile);
+    await upsertPaddockCluster({ cluster: 'dev', ...creds }, { verifyAfterMs: 0 });
+    const withEntries = await fs.readFile(t.config, 'utf8');
+    const pending = removePaddockCluster('dev', { verifyAfterMs: 400 });
+    while ((await fs.readFile(t.config, 'utf8')).includes('paddock-dev')) await new Promise((r) => setTimeout(r, 10));
+    await fs.writeFile(t.config, withEntries);
+    expect((await pending).repaired).toBe(1);
+    const d = await read(t.config);
+    expect(names(d, 'contexts')).toEqual(['gke']);
+    expect(d['current-context']).toBe('');
   });
 
   it('refuses an invalid cluster name', async () => {

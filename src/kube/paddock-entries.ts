@@ -37,7 +37,8 @@ function bodies(c: PaddockClusterCredentials, name: string) {
 
 export interface UpsertOptions extends UpdateOptions {
   /**
-   * Re-read this long after writing and restore entries that vanished
+   * Re-read this long after writing and restore entries that vanished (or,
+   * for a removal, came back)
    * (default 250 ms; 0 turns it off). kubectl reads the kubeconfig before it
    * takes the lock and then deletes every entry missing from that stale read
    * (client-go ModifyConfig; kubernetes/kubernetes#28260): a `kubectl config`
@@ -60,7 +61,12 @@ export async function upsertPaddockCluster(input: UpsertPaddockClusterInput, opt
     { section: 'users' as const, name, body: b.user },
     { section: 'contexts' as const, name, body: b.context },
   ];
-  const { result } = await updateKubeconfig((m) => planUpsertEntries(m, entries, input.setCurrent === false ? undefined : name), opts);
+  const setCurrent = input.setCurrent === false ? undefined : name;
+  let previousCurrent: string | undefined;
+  const { result } = await updateKubeconfig((m) => {
+    previousCurrent = m.currentContext;
+    return planUpsertEntries(m, entries, setCurrent);
+  }, opts);
   let repaired = 0;
   const verifyAfterMs = opts.verifyAfterMs ?? 250;
   for (let round = 0; verifyAfterMs > 0 && round < 3; round++) {
@@ -68,14 +74,16 @@ export async function upsertPaddockCluster(input: UpsertPaddockClusterInput, opt
     const m = await loadKubeconfig({ files: opts.files, mode: 'read', retries: 3 });
     if (entries.every((e) => m[e.section].has(e.name))) break;
     // Put back only what is missing; never fight a later change to an entry.
-    await updateKubeconfig(
-      (fresh) =>
-        planUpsertEntries(
-          fresh,
-          entries.filter((e) => !fresh[e.section].has(e.name)),
-        ),
-      opts,
-    );
+    // The stale write also put back the old current-context: restore ours
+    // only if it is exactly that old value (not a context the user chose).
+    await updateKubeconfig((fresh) => {
+      const reverted = setCurrent !== undefined && previousCurrent !== setCurrent && fresh.currentContext === previousCurrent;
+      return planUpsertEntries(
+        fresh,
+        entries.filter((e) => !fresh[e.section].has(e.name)),
+        reverted ? setCurrent : undefined,
+      );
+    }, opts);
     repaired++;
   }
   return { context: name, file: result.file, repaired };
@@ -86,10 +94,23 @@ export async function upsertPaddockCluster(input: UpsertPaddockClusterInput, opt
  * renamed that still point at its cluster entry; a current context that
  * goes away is unset (kind does the same). Missing entries are fine.
  */
-export async function removePaddockCluster(cluster: string, opts: UpdateOptions = {}): Promise<RemovedEntries> {
+export async function removePaddockCluster(cluster: string, opts: UpsertOptions = {}): Promise<RemovedEntries & { repaired: number }> {
   const name = contextNameFor(cluster);
-  const { result } = await updateKubeconfig((m) => planRemoveOwned(m, { contexts: [name], clusters: [name], users: [name] }), opts);
-  return result;
+  const owned = { contexts: [name], clusters: [name], users: [name] };
+  const { result } = await updateKubeconfig((m) => planRemoveOwned(m, owned), opts);
+  // A kubectl command that read the file before this write puts the entries
+  // back (it writes every entry it holds that the file lacks): remove again.
+  let repaired = 0;
+  const verifyAfterMs = opts.verifyAfterMs ?? 250;
+  const touched = result.contexts.length + result.clusters.length + result.users.length > 0;
+  for (let round = 0; touched && verifyAfterMs > 0 && round < 3; round++) {
+    await new Promise((r) => setTimeout(r, verifyAfterMs));
+    const m = await loadKubeconfig({ files: opts.files, mode: 'read', retries: 3 });
+    if (!m.contexts.has(name) && !m.clusters.has(name) && !m.users.has(name)) break;
+    await updateKubeconfig((fresh) => planRemoveOwned(fresh, owned), opts);
+    repaired++;
+  }
+  return { ...result, repaired };
 }
 
 /** A standalone kubeconfig for one cluster (`paddock kubeconfig NAME`), current context set. */
