@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -119,6 +120,31 @@ describe('updateKubeconfig', () => {
     } finally {
       await fs.chmod(path.dirname(shared), 0o755);
     }
+  });
+
+  it('a writer that ignores the lock and changes the file meanwhile is not overwritten: plan again', async () => {
+    await writeText(t.config, 'apiVersion: v1\nkind: Config\nusers: [{name: a, user: {}}]\n');
+    let calls = 0;
+    await updateKubeconfig((m) => {
+      // The first time, an unlocked tool appends a user right after Paddock's read.
+      if (calls++ === 0) writeFileSync(t.config, 'apiVersion: v1\nkind: Config\nusers: [{name: a, user: {}}, {name: sneaky, user: {}}]\n');
+      return addUser('mine')(m);
+    });
+    expect(calls).toBe(2);
+    const d = parseKubeconfig(await fs.readFile(t.config, 'utf8'), 'x');
+    expect((d.users as { name: string }[]).map((u) => u.name)).toEqual(['a', 'sneaky', 'mine']);
+  });
+
+  it('a file that never stops changing under the lock is an error, not a blind write', async () => {
+    await writeText(t.config, 'apiVersion: v1\nkind: Config\n');
+    let n = 0;
+    await expect(
+      updateKubeconfig((m) => {
+        writeFileSync(t.config, `apiVersion: v1\nkind: Config\nx: ${n++}\n`);
+        return addUser('mine')(m);
+      }),
+    ).rejects.toMatchObject({ code: 'KUBECONFIG_LOCKED', message: expect.stringContaining('keeps changing') });
+    expect(await fs.readFile(t.config, 'utf8')).toContain('x: 3');
   });
 
   it('releases the lock when the plan throws', async () => {

@@ -134,33 +134,59 @@ export async function updateKubeconfig<T>(plan: (merged: MergedKubeconfig) => Pl
   return withKubeconfigLock(
     lockSet,
     async (locked) => {
-      const merged = await loadKubeconfig({ files, retries: 2 });
-      const before = new Map(merged.files.map((f) => [f.path, f.exists ? serializeKubeconfig(f.doc) : undefined]));
-      const { changes, result } = plan(merged);
-      const written: string[] = [];
-      const backups: string[] = [];
-      const todo = changes.filter((c) => serializeKubeconfig(c.doc) !== before.get(c.file));
-      for (const change of todo) {
-        if (!merged.files.some((f) => f.path === change.file)) {
-          throw new PaddockError(ErrorCodes.INTERNAL, `refusing to write ${change.file}: it is not a file of the loading rules`);
+      for (let attempt = 0; ; attempt++) {
+        const merged = await loadKubeconfig({ files, retries: 2 });
+        const before = new Map(merged.files.map((f) => [f.path, f.exists ? serializeKubeconfig(f.doc) : undefined]));
+        const { changes, result } = plan(merged);
+        const todo = changes.filter((c) => serializeKubeconfig(c.doc) !== before.get(c.file));
+        for (const change of todo) {
+          if (!merged.files.some((f) => f.path === change.file)) {
+            throw new PaddockError(ErrorCodes.INTERNAL, `refusing to write ${change.file}: it is not a file of the loading rules`);
+          }
+          if (!locked.includes(change.file)) {
+            throw new PaddockError(ErrorCodes.KUBECONFIG_LOCKED, `cannot change ${change.file}: its folder is read-only to you, so its lock cannot be taken`, {
+              remedy: `the entry lives in ${change.file}; change it as its owner, or copy the entry into a file you own listed earlier in $KUBECONFIG`,
+            });
+          }
         }
-        if (!locked.includes(change.file)) {
-          throw new PaddockError(ErrorCodes.KUBECONFIG_LOCKED, `cannot change ${change.file}: its folder is read-only to you, so its lock cannot be taken`, {
-            remedy: `the entry lives in ${change.file}; change it as its owner, or copy the entry into a file you own listed earlier in $KUBECONFIG`,
+        // Tools that write without the lock (in place, like kubectl does
+        // under it) can change the file, or be half-way through writing it,
+        // while Paddock holds the lock: writing a plan made from what was
+        // read would then drop their change. Compare the bytes again.
+        const moved = await changedSinceRead(todo.map((c) => c.file), merged);
+        if (moved) {
+          if (attempt < 3) {
+            await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+            continue;
+          }
+          throw new PaddockError(ErrorCodes.KUBECONFIG_LOCKED, `${moved} keeps changing while Paddock holds its lock: another program writes it without taking ${moved}.lock`, {
+            remedy: 'wait until that program is done (a cloud CLI adding a cluster, an editor saving) and try again',
           });
         }
-      }
-      for (const change of todo) {
-        const loaded = merged.files.find((f) => f.path === change.file);
-        if (opts.backup !== false && loaded?.exists) {
-          const b = await backupOncePerDay(change.file, loaded.text);
-          if (b) backups.push(b);
+        const written: string[] = [];
+        const backups: string[] = [];
+        for (const change of todo) {
+          const loaded = merged.files.find((f) => f.path === change.file);
+          if (opts.backup !== false && loaded?.exists) {
+            const b = await backupOncePerDay(change.file, loaded.text);
+            if (b) backups.push(b);
+          }
+          await writeFileAtomic(change.file, serializeKubeconfig(change.doc));
+          written.push(change.file);
         }
-        await writeFileAtomic(change.file, serializeKubeconfig(change.doc));
-        written.push(change.file);
+        return { result, written, backups };
       }
-      return { result, written, backups };
     },
     { ...opts.lock, optional: (f) => f !== target },
   );
+}
+
+/** The first file whose bytes differ from what the plan was made from. */
+async function changedSinceRead(files: string[], merged: MergedKubeconfig): Promise<string | undefined> {
+  for (const file of files) {
+    const loaded = merged.files.find((f) => f.path === file);
+    const now = await fs.readFile(file, 'utf8').catch(() => '');
+    if (now !== (loaded?.text ?? '')) return file;
+  }
+  return undefined;
 }
