@@ -3,7 +3,7 @@ import * as electron from 'electron';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCore } from '../core/index.js';
+import { createDefaultCore } from '../core/index.js';
 import { EventBus } from '../core/events.js';
 import { defaultRendererDir } from '../server/static-files.js';
 import { runApp } from './app.js';
@@ -17,7 +17,7 @@ const assets = (name: string) => {
 };
 
 runApp(electron, {
-  core: createCore(),
+  core: createDefaultCore(),
   bus: new EventBus(),
   rendererDir,
   preloadPath: join(here, '..', 'preload', 'index.cjs'),

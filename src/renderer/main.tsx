@@ -18,14 +18,23 @@ const theme = createTheme({
 
 // Mantine's defaults for dimmed text and light-variant colours miss AA contrast
 // (axe-core finds them); these are the darker shades of the same hues.
-const LIGHT_HUES = ['teal', 'blue', 'red', 'green', 'yellow', 'orange', 'gray', 'cyan', 'grape'];
+const LIGHT_TEXT: Record<string, string> = {
+  teal: '#066448',
+  green: '#1f6b30',
+  blue: '#1a5b9a',
+  red: '#a61e1e',
+  yellow: '#7a4f00',
+  orange: '#8f3a00',
+  gray: '#495057',
+  cyan: '#0b5f6e',
+  grape: '#732a82',
+};
 const resolver: CSSVariablesResolver = () => ({
   variables: {},
   light: {
     '--mantine-color-dimmed': '#5c636a',
-    ...Object.fromEntries(LIGHT_HUES.map((h) => [`--mantine-color-${h}-light-color`, `var(--mantine-color-${h}-9)`])),
-    '--mantine-color-teal-light-color': '#066448',
-    '--mantine-color-anchor': '#066448',
+    ...Object.fromEntries(Object.entries(LIGHT_TEXT).map(([hue, color]) => [`--mantine-color-${hue}-light-color`, color])),
+    '--mantine-color-anchor': LIGHT_TEXT.teal!,
   },
   dark: {
     '--mantine-color-dimmed': '#a3a3a3',

@@ -7,6 +7,7 @@ const verbs: Partial<Record<OpName, string>> = {
   startCluster: 'Start cluster',
   stopCluster: 'Stop cluster',
   buildNodeImage: 'Build node image',
+  loadImages: 'Load images into',
   enableAddon: 'Enable addon',
   disableAddon: 'Disable addon',
 };

@@ -14,6 +14,8 @@ export function ErrorNotice({ error, onRetry, onClose }: { error: unknown; onRet
   const [showOutput, setShowOutput] = useState(false);
   if (!error) return null;
   const v = describeError(error);
+  // Retrying cannot make a feature that has not landed appear.
+  if (v.tone === 'info') onRetry = undefined;
   return (
     <Alert color={COLORS[v.tone]} title={v.title} variant="light" withCloseButton={!!onClose} onClose={onClose} role="alert">
       <Stack gap="xs">

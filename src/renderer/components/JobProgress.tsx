@@ -5,9 +5,9 @@ import { ErrorNotice } from './ErrorNotice.js';
 import { StatusBadge } from './bits.js';
 
 function StepIcon({ state }: { state: 'running' | 'ok' | 'failed' }) {
-  if (state === 'running') return <Loader size={18} aria-label="running" />;
+  if (state === 'running') return <Loader size={18} role="status" aria-label="running" />;
   return (
-    <ThemeIcon size={20} radius="xl" color={state === 'ok' ? 'green' : 'red'} aria-label={state === 'ok' ? 'done' : 'failed'}>
+    <ThemeIcon size={20} radius="xl" role="img" color={state === 'ok' ? 'green' : 'red'} aria-label={state === 'ok' ? 'done' : 'failed'}>
       <span style={{ fontSize: 12, lineHeight: 1 }}>{state === 'ok' ? '✓' : '✗'}</span>
     </ThemeIcon>
   );

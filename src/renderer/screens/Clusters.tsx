@@ -78,7 +78,7 @@ export function ClustersScreen() {
     <>
       <PageHeader title="Clusters" description="Kubernetes clusters running in Docker containers on this machine." actions={create} />
       {action.error != null && <ErrorNotice error={action.error} onClose={action.clear} />}
-      {q.isPending && <Loader aria-label="Loading clusters" />}
+      {q.isPending && <Loader role="status" aria-label="Loading clusters" />}
       {q.error && <ErrorNotice error={q.error} onRetry={() => void q.refetch()} />}
       {q.data && clusters.length === 0 && (
         <EmptyState

@@ -10,8 +10,9 @@ import { checkClusterConfig } from '../state/kind-config.js';
 import { describeError } from '../state/describe-error.js';
 
 function nameError(name: string): string | undefined {
+  if (!name) return 'A cluster needs a name';
   const r = ClusterNameSchema.safeParse(name);
-  return r.success ? undefined : r.error.issues[0]?.message === 'lower-case letters, digits and "-"' || !name ? 'Use lower-case letters, digits and "-" (1–40 characters)' : r.error.issues[0]?.message;
+  return r.success ? undefined : r.error.issues[0]?.message;
 }
 
 /** Starts the job and shows its progress; errors before the job starts become a failed job too. */

@@ -32,7 +32,7 @@ export function DoctorScreen() {
           </Button>
         }
       />
-      {q.isPending && <Loader aria-label="Running checks" />}
+      {q.isPending && <Loader role="status" aria-label="Running checks" />}
       {q.error && <ErrorNotice error={q.error} onRetry={() => void q.refetch()} />}
       {q.data && (
         <Stack gap="sm">
@@ -42,7 +42,7 @@ export function DoctorScreen() {
             return (
               <Paper withBorder p="md" radius="md" key={c.id} data-check={c.id}>
                 <Group align="flex-start" wrap="nowrap">
-                  <ThemeIcon color={i.color} radius="xl" aria-label={i.label}>
+                  <ThemeIcon color={i.color} radius="xl" role="img" aria-label={i.label}>
                     {i.glyph}
                   </ThemeIcon>
                   <div style={{ flex: 1 }}>

@@ -76,7 +76,7 @@ export function ForwardsScreen() {
     <>
       <PageHeader title="Port-forwards" description="Reach a service of any cluster on 127.0.0.1. Forwards reconnect by themselves when pods are replaced." actions={addButton} />
       {action.error != null && <ErrorNotice error={action.error} onClose={action.clear} />}
-      {q.isPending && <Loader aria-label="Loading forwards" />}
+      {q.isPending && <Loader role="status" aria-label="Loading forwards" />}
       {q.error && <ErrorNotice error={q.error} onRetry={() => void q.refetch()} />}
       {q.data && forwards.length === 0 && <EmptyState title="No port-forwards yet" description="Add one to open a service of a cluster in your browser." action={addButton} />}
       {forwards.length > 0 && (

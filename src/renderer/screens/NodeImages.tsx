@@ -46,7 +46,7 @@ export function NodeImagesScreen() {
         </Group>
       </form>
       {action.error != null && <ErrorNotice error={action.error} onClose={action.clear} />}
-      {q.isPending && <Loader aria-label="Loading node images" />}
+      {q.isPending && <Loader role="status" aria-label="Loading node images" />}
       {q.error && <ErrorNotice error={q.error} onRetry={() => void q.refetch()} />}
       {q.data && images.length === 0 && <EmptyState title="No node images on this machine" description="Build one above, or create a cluster: it fetches the default image." />}
       {images.length > 0 && (
