@@ -27,6 +27,26 @@ export interface UpsertPaddockClusterInput extends PaddockClusterCredentials {
 
 const toData = (v: string): string => (v.trimStart().startsWith('-----BEGIN') ? Buffer.from(v).toString('base64') : v.trim());
 
+/**
+ * Checks at verifyAfterMs and again at 4x that (a stale kubectl write can
+ * land late on a loaded machine); `check` repairs and returns false when it
+ * found damage, which restarts the wait. At most 3 repairs.
+ */
+async function verifyLater(opts: UpsertOptions, check: () => Promise<boolean>): Promise<number> {
+  const base = opts.verifyAfterMs ?? 250;
+  if (base <= 0) return 0;
+  let repaired = 0;
+  for (let i = 0; i < 2 && repaired < 3; ) {
+    await new Promise((r) => setTimeout(r, i === 0 ? base : base * 3));
+    if (await check()) i++;
+    else {
+      repaired++;
+      i = 0;
+    }
+  }
+  return repaired;
+}
+
 function bodies(c: PaddockClusterCredentials, name: string) {
   return {
     cluster: { server: c.server, 'certificate-authority-data': toData(c.certificateAuthorityData) },
@@ -67,12 +87,9 @@ export async function upsertPaddockCluster(input: UpsertPaddockClusterInput, opt
     previousCurrent = m.currentContext;
     return planUpsertEntries(m, entries, setCurrent);
   }, opts);
-  let repaired = 0;
-  const verifyAfterMs = opts.verifyAfterMs ?? 250;
-  for (let round = 0; verifyAfterMs > 0 && round < 3; round++) {
-    await new Promise((r) => setTimeout(r, verifyAfterMs));
+  const repaired = await verifyLater(opts, async () => {
     const m = await loadKubeconfig({ files: opts.files, mode: 'read', retries: 3 });
-    if (entries.every((e) => m[e.section].has(e.name))) break;
+    if (entries.every((e) => m[e.section].has(e.name))) return true;
     // Put back only what is missing; never fight a later change to an entry.
     // The stale write also put back the old current-context: restore ours
     // only if it is exactly that old value (not a context the user chose).
@@ -84,8 +101,8 @@ export async function upsertPaddockCluster(input: UpsertPaddockClusterInput, opt
         reverted ? setCurrent : undefined,
       );
     }, opts);
-    repaired++;
-  }
+    return false;
+  });
   return { context: name, file: result.file, repaired };
 }
 
@@ -100,16 +117,15 @@ export async function removePaddockCluster(cluster: string, opts: UpsertOptions 
   const { result } = await updateKubeconfig((m) => planRemoveOwned(m, owned), opts);
   // A kubectl command that read the file before this write puts the entries
   // back (it writes every entry it holds that the file lacks): remove again.
-  let repaired = 0;
-  const verifyAfterMs = opts.verifyAfterMs ?? 250;
   const touched = result.contexts.length + result.clusters.length + result.users.length > 0;
-  for (let round = 0; touched && verifyAfterMs > 0 && round < 3; round++) {
-    await new Promise((r) => setTimeout(r, verifyAfterMs));
-    const m = await loadKubeconfig({ files: opts.files, mode: 'read', retries: 3 });
-    if (!m.contexts.has(name) && !m.clusters.has(name) && !m.users.has(name)) break;
-    await updateKubeconfig((fresh) => planRemoveOwned(fresh, owned), opts);
-    repaired++;
-  }
+  const repaired = !touched
+    ? 0
+    : await verifyLater(opts, async () => {
+        const m = await loadKubeconfig({ files: opts.files, mode: 'read', retries: 3 });
+        if (!m.contexts.has(name) && !m.clusters.has(name) && !m.users.has(name)) return true;
+        await updateKubeconfig((fresh) => planRemoveOwned(fresh, owned), opts);
+        return false;
+      });
   return { ...result, repaired };
 }
 

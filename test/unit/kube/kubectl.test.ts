@@ -144,7 +144,7 @@ describe.skipIf(!kubectl)(`with the real kubectl (${kubectl ?? 'absent'})`, () =
     expect(paddock.code, paddock.stderr).toBe(0);
     const names = await contextNames();
     expect(names.filter((n) => n.startsWith('kc-'))).toHaveLength(100);
-    expect(names.filter((n) => n.startsWith('paddock-pd-'))).toHaveLength(100);
+    expect(names.filter((n) => n.startsWith('paddock-pd-')), paddock.stdout).toHaveLength(100);
     const d = parseKubeconfig(await fs.readFile(t.config, 'utf8'), t.config);
     expect(((d.clusters as unknown[]) ?? []).length).toBe(100);
     expect(((d.users as unknown[]) ?? []).length).toBe(100);
