@@ -1,0 +1,127 @@
+/**
+ * Cluster tier: build the node image (cached: seconds when nothing changed),
+ * start a node container from it the way a cluster does, and check from
+ * inside what kubeadm and kind rely on.
+ */
+import { randomBytes } from 'node:crypto';
+import { execa } from 'execa';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Progress } from '../../src/shared/progress.js';
+import { buildNodeImage, DEFAULT_KUBERNETES_VERSION, type NodeImageInfo } from '../../src/provisioner/node-image/index.js';
+import { dockerUnavailableReason, describeIf } from '../support/tiers.js';
+
+const version = process.env.PADDOCK_TEST_KUBERNETES_VERSION ?? DEFAULT_KUBERNETES_VERSION;
+const cluster = `nodeimg-${randomBytes(3).toString('hex')}`;
+const container = `paddock-test-${cluster}`;
+
+async function exec(...cmd: string[]): Promise<string> {
+  const r = await execa('docker', ['exec', container, ...cmd]);
+  return r.stdout.trim();
+}
+
+async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describeIf('cluster', await dockerUnavailableReason())(`node image ${version}`, () => {
+  let image: NodeImageInfo;
+
+  beforeAll(async () => {
+    const log: string[] = [];
+    const progress = new Progress('test-node-image', (e) => {
+      if (e.type === 'log') log.push(e.line);
+      if (e.type === 'step-start') console.log(`[node-image] ${e.title}`);
+    });
+    try {
+      image = await buildNodeImage({ kubernetesVersion: version, progress });
+    } catch (e) {
+      console.error(log.slice(-40).join('\n'));
+      throw e;
+    }
+    await execa('docker', [
+      'run', '-d', '--name', container, '--hostname', `${cluster}-control-plane`,
+      '--label', 'io.paddock.test=1', '--label', `io.paddock.cluster=${cluster}`,
+      '--privileged', '--cgroupns=private', '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined',
+      '--tmpfs', '/tmp', '--tmpfs', '/run', '--volume', '/var', image.name,
+    ]);
+    await waitFor('systemd to finish booting', 60_000, async () => {
+      const r = await execa('docker', ['exec', container, 'systemctl', 'is-system-running'], { reject: false });
+      return ['running', 'degraded'].includes(r.stdout.trim());
+    });
+  });
+
+  afterAll(async () => {
+    // --volumes removes the anonymous /var volume too, even when a test failed.
+    await execa('docker', ['rm', '--force', '--volumes', container], { reject: false });
+  });
+
+  it('is labelled as a node image of that version, within the size goal', () => {
+    expect(image.name).toBe(`paddock/node:${version}`);
+    expect(image.kubernetesVersion).toBe(version);
+    expect(image.inputsHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(image.sizeBytes).toBeLessThan(800e6);
+  });
+
+  it('systemd reaches running with nothing failed', async () => {
+    const state = (await execa('docker', ['exec', container, 'systemctl', 'is-system-running'], { reject: false })).stdout.trim();
+    const failed = (await execa('docker', ['exec', container, 'systemctl', '--failed', '--no-legend', '--plain'], { reject: false })).stdout.trim();
+    expect({ state, failed }).toEqual({ state: 'running', failed: '' });
+  });
+
+  it('the entrypoint reports the cgroup version like kind\'s', async () => {
+    const logs = await execa('docker', ['logs', container]);
+    expect(`${logs.stdout}\n${logs.stderr}`).toMatch(/detected cgroup v[12]/);
+  });
+
+  it('containerd answers (crictl and ctr)', async () => {
+    await waitFor('containerd', 30_000, async () => (await execa('docker', ['exec', container, 'crictl', '--timeout', '2s', 'version'], { reject: false })).exitCode === 0);
+    expect(await exec('crictl', 'version')).toMatch(/RuntimeName:\s+containerd/);
+    expect(await exec('ctr', 'version')).toMatch(/Version:\s+v2\./);
+  });
+
+  it('every image of `kubeadm config images list` is preloaded under its exact name', async () => {
+    const wanted = (await exec('kubeadm', 'config', 'images', 'list', '--kubernetes-version', version)).split('\n').filter(Boolean);
+    expect(wanted).toHaveLength(7);
+    const present = new Set((await exec('ctr', '--namespace', 'k8s.io', 'images', 'list', '--quiet')).split('\n'));
+    expect(wanted.filter((i) => !present.has(i))).toEqual([]);
+    // …and the CRI sees them too (what the kubelet asks).
+    const cri = await exec('crictl', 'images', '--output', 'json');
+    const tags = new Set((JSON.parse(cri) as { images: Array<{ repoTags: string[] }> }).images.flatMap((i) => i.repoTags));
+    expect(wanted.filter((i) => !tags.has(i))).toEqual([]);
+  });
+
+  it('the CNI and storage images are preloaded', async () => {
+    const present = (await exec('ctr', '--namespace', 'k8s.io', 'images', 'list', '--quiet')).split('\n');
+    for (const i of ['docker.io/paddock/paddocknet:v0.1.0', 'docker.io/paddock/local-path-provisioner:v0.0.30', 'docker.io/paddock/local-path-helper:v1']) {
+      expect(present).toContain(i);
+    }
+  });
+
+  it('kubelet, kubeadm and kubectl report the expected version', async () => {
+    expect(await exec('kubelet', '--version')).toBe(`Kubernetes ${version}`);
+    expect(await exec('kubeadm', 'version', '-o', 'short')).toBe(version);
+    const kubectl = JSON.parse(await exec('kubectl', 'version', '--client', '-o', 'json')) as { clientVersion: { gitVersion: string } };
+    expect(kubectl.clientVersion.gitVersion).toBe(version);
+  });
+
+  it('the version file and the CNI and storage manifests are there (kind\'s contract)', async () => {
+    expect(await exec('cat', '/kind/version')).toBe(version);
+    const cni = await exec('cat', '/kind/manifests/default-cni.yaml');
+    expect(cni).toContain('kind: DaemonSet');
+    const storage = await exec('cat', '/kind/manifests/default-storage.yaml');
+    expect(storage).toContain('name: standard');
+  });
+
+  it('CNI plugins, runc and the kubelet unit are in place', async () => {
+    const bins = await exec('ls', '/opt/cni/bin');
+    for (const p of ['bridge', 'host-local', 'loopback', 'portmap', 'ptp']) expect(bins.split('\n')).toContain(p);
+    expect(await exec('runc', '--version')).toMatch(/runc version 1\.4/);
+    expect(await exec('systemctl', 'is-enabled', 'kubelet')).toBe('enabled');
+    expect(await exec('systemctl', 'is-active', 'containerd')).toBe('active');
+  });
+});
