@@ -21,6 +21,7 @@ const base: KubeadmNodeData = {
   featureGates: {},
   runtimeConfig: {},
   minor: 36,
+  ha: false,
 };
 
 const docs = (text: string) => yaml.loadAll(text) as Record<string, any>[];
@@ -37,6 +38,9 @@ describe('kubeadm config rendering', () => {
     const kubelet = byKind(text, 'KubeletConfiguration');
     expect(kubelet).toMatchObject({ failCgroupV1: false, cgroupDriver: 'systemd', cgroupRoot: '/kubelet', failSwapOn: false });
     expect(byKind(text, 'ClusterConfiguration').encryptionAlgorithm).toBe('ECDSA-P256');
+    expect(byKind(text, 'ClusterConfiguration').controllerManager.extraArgs).toContainEqual({ name: 'leader-elect', value: 'false' });
+    const ha = byKind(renderKubeadmConfig({ ...base, ha: true }), 'ClusterConfiguration');
+    expect(ha.controllerManager.extraArgs.map((a: { name: string }) => a.name)).not.toContain('leader-elect');
   });
 
   it('renders joins for workers and control planes', () => {

@@ -31,6 +31,8 @@ export interface KubeadmNodeData {
   corednsImageTag?: string;
   /** Kubernetes minor, to pick config API versions and version quirks. */
   minor: number;
+  /** More than one control plane: only then do controller-manager and scheduler need leader election. */
+  ha: boolean;
 }
 
 type Doc = Record<string, unknown>;
@@ -80,8 +82,10 @@ export function renderKubeadmDocs(d: KubeadmNodeData): Doc[] {
       certSANs: d.certSANs,
       extraArgs: args(runtimeConfigArg(d.runtimeConfig, fgArg)),
     },
-    controllerManager: { extraArgs: args({ ...fgArg, 'bind-address': '127.0.0.1' }) },
-    scheduler: { extraArgs: args({ ...fgArg, 'bind-address': '127.0.0.1' }) },
+    // With one control plane there is nobody to elect: without it the controller
+    // manager waits for RBAC, then retries its lease every 2 s.
+    controllerManager: { extraArgs: args({ ...fgArg, 'bind-address': '127.0.0.1', ...(d.ha ? {} : { 'leader-elect': 'false' }) }) },
+    scheduler: { extraArgs: args({ ...fgArg, 'bind-address': '127.0.0.1', ...(d.ha ? {} : { 'leader-elect': 'false' }) }) },
     etcd: { local: { dataDir: '/var/lib/etcd' } },
     ...(d.corednsImageTag ? { dns: { imageTag: d.corednsImageTag } } : {}),
   });

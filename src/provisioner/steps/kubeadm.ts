@@ -36,6 +36,7 @@ export function kubeadmDataFor(ctx: CreateContext, node: NodePlan): KubeadmNodeD
     featureGates: plan.featureGates,
     runtimeConfig: plan.runtimeConfig,
     minor,
+    ha: plan.nodes.filter((n) => n.role === 'control-plane').length > 1,
   };
 }
 
@@ -92,7 +93,15 @@ export const addonsStep: Step = {
     // kind's manifests are templates over the pod subnet; render it in the node.
     const texts = await Promise.all(manifests.map((m) => ctx.exec.run(node, ['cat', m]).then((r) => r.stdout)));
     const rendered = texts.map((t) => t.replaceAll('{{ .PodSubnet }}', ctx.plan.networking.podSubnet).replaceAll('{{.PodSubnet}}', ctx.plan.networking.podSubnet)).join('\n---\n');
-    await ctx.exec.run(node, ['kubectl', '--kubeconfig=/etc/kubernetes/admin.conf', 'apply', '-f', '-'], { stdin: rendered, stepId: 'cni-storage' });
+    // kubeadm's CoreDNS probes readiness every 10 s: a pod that is not ready
+    // at the first probe costs 10 s. Patched before its pods exist (the
+    // controller manager is still starting), so no pod is replaced.
+    const corednsPatch = JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'coredns', readinessProbe: { periodSeconds: 1 } }] } } } });
+    await ctx.exec.run(
+      node,
+      ['sh', '-c', 'set -e; k="kubectl --kubeconfig=/etc/kubernetes/admin.conf"; $k apply -f -; $k -n kube-system patch deployment coredns --type=strategic -p "$1"', 'apply', corednsPatch],
+      { stdin: rendered, stepId: 'cni-storage' },
+    );
   },
 };
 
