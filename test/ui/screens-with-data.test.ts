@@ -124,7 +124,7 @@ describe.skipIf(!!missing)('screens with data', () => {
     await shot(page, 'create-progress-light');
     fx.release();
     await page.getByRole('button', { name: 'Open shop' }).waitFor();
-    expect(await page.getByLabel('done').count()).toBe(6);
+    expect(await page.getByLabel('done', { exact: true }).count()).toBe(6);
     await page.emulateMedia({ colorScheme: 'dark' });
     await shot(page, 'create-done-dark');
     await page.close();
@@ -135,14 +135,14 @@ describe.skipIf(!!missing)('screens with data', () => {
     await page.getByRole('textbox', { name: 'Name' }).fill('broken');
     await page.getByRole('button', { name: 'Create cluster' }).click();
     await page.getByText('kubeadm init failed on broken-control-plane', { exact: false }).first().waitFor();
-    expect(await page.getByLabel('failed').count()).toBe(1);
+    expect(await page.getByLabel('failed', { exact: true }).count()).toBe(1);
     await page.getByText('What to do:').waitFor();
     await page.locator('pre:visible').filter({ hasText: '[kubelet-check] The kubelet is not healthy after 4m0s' }).first().waitFor();
     await shot(page, 'create-failed-light');
     // A new window (reload) gets the job back from the server's replay.
     await page.reload();
     await page.getByText('What to do:').waitFor();
-    await page.getByLabel('failed').first().waitFor();
+    await page.getByLabel('failed', { exact: true }).first().waitFor();
     await page.goto(`${origin}/#/jobs`);
     await page.getByRole('table', { name: 'Jobs' }).waitFor();
     await shot(page, 'jobs-light');

@@ -93,7 +93,8 @@ describe.skipIf(!!missing)('web UI against the real core', () => {
         else await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: s.heading }).click();
         await page.getByRole('heading', { name: s.heading, level: 2 }).waitFor();
         expect(new URL(page.url()).hash).toBe(`#${s.path}`);
-        await page.waitForLoadState('networkidle');
+        // Wait for what the core answers (the doctor's checks take a moment).
+        await page.locator('main [role="status"]').first().waitFor({ state: 'detached', timeout: 60_000 });
         await page.waitForTimeout(150);
         await page.screenshot({ path: join(SHOTS, `${s.file}-${scheme}.png`), fullPage: true });
       }

@@ -10,14 +10,14 @@ export function RichText({ text }: { text: string }): ReactNode {
 
 const COLORS = { info: 'blue', warning: 'yellow', error: 'red' } as const;
 
-export function ErrorNotice({ error, onRetry, onClose }: { error: unknown; onRetry?: () => void; onClose?: () => void }) {
+export function ErrorNotice({ error, onRetry, onClose, title }: { error: unknown; onRetry?: () => void; onClose?: () => void; title?: string }) {
   const [showOutput, setShowOutput] = useState(false);
   if (!error) return null;
   const v = describeError(error);
   // Retrying cannot make a feature that has not landed appear.
   if (v.tone === 'info') onRetry = undefined;
   return (
-    <Alert color={COLORS[v.tone]} title={v.title} variant="light" withCloseButton={!!onClose} onClose={onClose} role="alert">
+    <Alert color={COLORS[v.tone]} title={title ?? v.title} variant="light" withCloseButton={!!onClose} onClose={onClose} role="alert">
       <Stack gap="xs">
         <Text size="sm">
           <RichText text={v.message} />

@@ -31,7 +31,7 @@ export function JobProgress({ job }: { job: JobView }) {
           </Text>
         </Group>
       </Group>
-      {job.info.error && <ErrorNotice error={job.info.error} />}
+      {job.info.error && <ErrorNotice error={job.info.error} title={job.info.error.code === 'NOT_IMPLEMENTED' ? undefined : `${job.info.title} failed`} />}
       <Paper withBorder p="md" radius="md">
         {job.steps.length === 0 ? (
           <Group gap="sm">

@@ -1,4 +1,4 @@
-import { Badge, Button, Group, Modal, Paper, Stack, Text, Title } from '@mantine/core';
+import { Badge, Button, Group, Loader, Modal, Paper, Stack, Text, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
 
 const STATUS_COLORS: Record<string, string> = {
@@ -118,4 +118,16 @@ export function formatAge(iso: string | undefined, now = Date.now()): string {
   if (s < 3600) return `${Math.floor(s / 60)}m`;
   if (s < 86400) return `${Math.floor(s / 3600)}h`;
   return `${Math.floor(s / 86400)}d`;
+}
+
+/** A spinner that says what it waits for (screen readers get it as a status). */
+export function Loading({ label }: { label: string }) {
+  return (
+    <Group gap="sm" role="status" py="sm">
+      <Loader size="sm" />
+      <Text c="dimmed" size="sm">
+        {label}…
+      </Text>
+    </Group>
+  );
 }

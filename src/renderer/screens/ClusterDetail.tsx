@@ -1,7 +1,7 @@
-import { Anchor, Button, Code, CopyButton, Group, Loader, Paper, SimpleGrid, Switch, Table, Tabs, Text } from '@mantine/core';
+import { Anchor, Button, Code, CopyButton, Group, Paper, SimpleGrid, Switch, Table, Tabs, Text } from '@mantine/core';
 import { Link, useParams } from 'react-router-dom';
 import { call, newOpId } from '../client.js';
-import { PageHeader, StatusBadge } from '../components/bits.js';
+import { PageHeader, StatusBadge, Loading } from '../components/bits.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { useAction, useOp } from '../hooks/use-api.js';
 import { ClusterActions, nodeCounts } from './Clusters.js';
@@ -20,7 +20,7 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
 function Addons({ name }: { name: string }) {
   const q = useOp('listAddons', { name });
   const action = useAction();
-  if (q.isPending) return <Loader size="sm" role="status" aria-label="Loading addons" />;
+  if (q.isPending) return <Loading label="Loading addons" />;
   if (q.error) return <ErrorNotice error={q.error} onRetry={() => void q.refetch()} />;
   return (
     <>
@@ -66,7 +66,7 @@ function Addons({ name }: { name: string }) {
 
 function Kubeconfig({ name }: { name: string }) {
   const q = useOp('getKubeconfig', { name });
-  if (q.isPending) return <Loader size="sm" role="status" aria-label="Loading kubeconfig" />;
+  if (q.isPending) return <Loading label="Loading kubeconfig" />;
   if (q.error) return <ErrorNotice error={q.error} />;
   return (
     <>
@@ -106,7 +106,7 @@ export function ClusterDetailScreen() {
         actions={c && <ClusterActions c={c} run={action.run} pending={action.pending} />}
       />
       {action.error != null && <ErrorNotice error={action.error} onClose={action.clear} />}
-      {q.isPending && <Loader role="status" aria-label="Loading cluster" />}
+      {q.isPending && <Loading label="Loading cluster" />}
       {q.error && <ErrorNotice error={q.error} onRetry={() => void q.refetch()} />}
       {c && (
         <>

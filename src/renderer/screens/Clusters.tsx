@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import type { ClusterSummary } from '../../shared/api.js';
 import { call, newOpId } from '../client.js';
-import { ConfirmModal, EmptyState, PageHeader, StatusBadge } from '../components/bits.js';
+import { ConfirmModal, EmptyState, PageHeader, StatusBadge, Loading } from '../components/bits.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { useAction, useJobs, useOp } from '../hooks/use-api.js';
 import { runningJobFor } from '../state/jobs.js';
@@ -78,7 +78,7 @@ export function ClustersScreen() {
     <>
       <PageHeader title="Clusters" description="Kubernetes clusters running in Docker containers on this machine." actions={create} />
       {action.error != null && <ErrorNotice error={action.error} onClose={action.clear} />}
-      {q.isPending && <Loader role="status" aria-label="Loading clusters" />}
+      {q.isPending && <Loading label="Loading clusters" />}
       {q.error && <ErrorNotice error={q.error} onRetry={() => void q.refetch()} />}
       {q.data && clusters.length === 0 && (
         <EmptyState

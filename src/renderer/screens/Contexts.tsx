@@ -1,8 +1,8 @@
-import { Badge, Button, Group, Loader, Modal, Select, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Badge, Button, Group, Modal, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import type { ContextInfo } from '../../shared/api.js';
 import { call } from '../client.js';
-import { ConfirmModal, EmptyState, PageHeader } from '../components/bits.js';
+import { ConfirmModal, EmptyState, PageHeader, Loading } from '../components/bits.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { useAction, useOp } from '../hooks/use-api.js';
 
@@ -49,7 +49,7 @@ function NamespaceModal({ ctx, onClose, run }: { ctx: ContextInfo; onClose: () =
         }}
       >
         <Stack>
-          {ns.isPending && <Loader size="sm" role="status" aria-label="Loading namespaces" />}
+          {ns.isPending && <Loading label="Loading namespaces" />}
           {ns.data ? (
             <Select label="Namespace" data={ns.data.namespaces} value={value} onChange={setValue} searchable />
           ) : (
@@ -87,7 +87,7 @@ export function ContextsScreen() {
     <>
       <PageHeader title="Contexts" description="Every context of your kubeconfig, Paddock's and others'. The current one is what kubectl uses." />
       {action.error != null && <ErrorNotice error={action.error} onClose={action.clear} />}
-      {q.isPending && <Loader role="status" aria-label="Loading contexts" />}
+      {q.isPending && <Loading label="Loading contexts" />}
       {q.error && <ErrorNotice error={q.error} onRetry={() => void q.refetch()} />}
       {q.data && contexts.length === 0 && <EmptyState title="No contexts in your kubeconfig" description="Create a cluster and Paddock adds its context here." />}
       {contexts.length > 0 && (

@@ -1,6 +1,6 @@
-import { Button, Group, Loader, Paper, Stack, Text, ThemeIcon } from '@mantine/core';
+import { Button, Group, Paper, Stack, Text, ThemeIcon } from '@mantine/core';
 import type { DoctorCheck } from '../../shared/api.js';
-import { PageHeader, StatusBadge } from '../components/bits.js';
+import { PageHeader, StatusBadge, Loading } from '../components/bits.js';
 import { ErrorNotice, RichText } from '../components/ErrorNotice.js';
 import { useOp } from '../hooks/use-api.js';
 
@@ -32,7 +32,7 @@ export function DoctorScreen() {
           </Button>
         }
       />
-      {q.isPending && <Loader role="status" aria-label="Running checks" />}
+      {q.isPending && <Loading label="Running checks" />}
       {q.error && <ErrorNotice error={q.error} onRetry={() => void q.refetch()} />}
       {q.data && (
         <Stack gap="sm">

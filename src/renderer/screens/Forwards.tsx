@@ -1,7 +1,7 @@
-import { Anchor, Button, CopyButton, Group, Loader, Modal, NumberInput, Select, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
+import { Anchor, Button, CopyButton, Group, Modal, NumberInput, Select, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import { call } from '../client.js';
-import { EmptyState, PageHeader, StatusBadge, formatBytes } from '../components/bits.js';
+import { EmptyState, PageHeader, StatusBadge, formatBytes, Loading } from '../components/bits.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { useAction, useOp } from '../hooks/use-api.js';
 
@@ -76,7 +76,7 @@ export function ForwardsScreen() {
     <>
       <PageHeader title="Port-forwards" description="Reach a service of any cluster on 127.0.0.1. Forwards reconnect by themselves when pods are replaced." actions={addButton} />
       {action.error != null && <ErrorNotice error={action.error} onClose={action.clear} />}
-      {q.isPending && <Loader role="status" aria-label="Loading forwards" />}
+      {q.isPending && <Loading label="Loading forwards" />}
       {q.error && <ErrorNotice error={q.error} onRetry={() => void q.refetch()} />}
       {q.data && forwards.length === 0 && <EmptyState title="No port-forwards yet" description="Add one to open a service of a cluster in your browser." action={addButton} />}
       {forwards.length > 0 && (

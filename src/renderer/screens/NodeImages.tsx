@@ -1,8 +1,8 @@
-import { Button, Group, Loader, Table, Text, TextInput } from '@mantine/core';
+import { Button, Group, Table, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { call, newOpId } from '../client.js';
-import { ConfirmModal, EmptyState, PageHeader, formatAge, formatBytes } from '../components/bits.js';
+import { ConfirmModal, EmptyState, PageHeader, formatAge, formatBytes, Loading } from '../components/bits.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { useAction, useOp } from '../hooks/use-api.js';
 
@@ -46,7 +46,7 @@ export function NodeImagesScreen() {
         </Group>
       </form>
       {action.error != null && <ErrorNotice error={action.error} onClose={action.clear} />}
-      {q.isPending && <Loader role="status" aria-label="Loading node images" />}
+      {q.isPending && <Loading label="Loading node images" />}
       {q.error && <ErrorNotice error={q.error} onRetry={() => void q.refetch()} />}
       {q.data && images.length === 0 && <EmptyState title="No node images on this machine" description="Build one above, or create a cluster: it fetches the default image." />}
       {images.length > 0 && (
