@@ -158,6 +158,19 @@ describe('exec credential plugins', () => {
   });
 });
 
+describe('token files', () => {
+  it('tokenFile, relative to its kubeconfig, trailing newline trimmed', async () => {
+    const s = await tokenServer('from-file');
+    await writeText(path.join(path.dirname(t.config), 'tokens', 'me'), 'from-file\n');
+    await writeText(t.config, kubeconfig(`- {name: c, cluster: {server: '${s.url}'}}`, '- {name: u, user: {tokenFile: tokens/me, token: stale}}', '- {name: x, context: {cluster: c, user: u}}'));
+    expect(await probeContext(await loadKubeconfig(), 'x')).toMatchObject({ state: 'ok' });
+  });
+  it('a missing token file is named', async () => {
+    await writeText(t.config, kubeconfig(`- {name: c, cluster: {server: 'https://127.0.0.1:1'}}`, '- {name: u, user: {tokenFile: /nope/token}}', '- {name: x, context: {cluster: c, user: u}}'));
+    expect(await probeContext(await loadKubeconfig(), 'x')).toMatchObject({ state: 'error', reason: expect.stringContaining('/nope/token') });
+  });
+});
+
 describe('namespaces', () => {
   it('forbidden: falls back to the context namespace', async () => {
     const s = await tokenServer('t');

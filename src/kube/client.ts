@@ -5,6 +5,7 @@
  * proxy-url, tls-server-name). Requests are Paddock's own so that each one
  * has a hard deadline and is really cancelled when it passes.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
@@ -27,7 +28,7 @@ function resolvePaths(body: Record<string, unknown>, keys: string[], file: strin
   // An exec command with a path separator is relative to the file too; a bare name is looked up on PATH.
   if (isMapping(out.exec) && typeof out.exec.command === 'string') {
     const c = out.exec.command;
-    if (c.includes('/') && !path.isAbsolute(c)) out.exec = { ...out.exec, command: path.join(dir, c) };
+    if ((c.includes('/') || c.includes(path.sep)) && !path.isAbsolute(c)) out.exec = { ...out.exec, command: path.join(dir, c) };
   }
   return out;
 }
@@ -61,6 +62,18 @@ export function targetForContext(m: MergedKubeconfig, name: string): ContextTarg
   if (server.startsWith('http:')) clusterBody['insecure-skip-tls-verify'] = true;
   const user = m.users.get(userName);
   const userBody = user ? resolvePaths(user.value, USER_PATHS, user.file) : {};
+  // kubectl's `tokenFile` (client-node only knows a `token-file` key and keeps
+  // the trailing newline): read it here, trimmed; like client-go it wins over `token`.
+  if (typeof userBody.tokenFile === 'string' && userBody.tokenFile !== '') {
+    try {
+      userBody.token = readFileSync(userBody.tokenFile, 'utf8').trim();
+    } catch (e) {
+      throw new PaddockError(ErrorCodes.KUBECONFIG_INVALID, `the token file ${userBody.tokenFile} of user "${userName}" (in ${user?.file}) cannot be read: ${(e as NodeJS.ErrnoException).code ?? e}`, {
+        remedy: 'fix the tokenFile path in that user entry, or log in again to recreate it',
+      });
+    }
+    delete userBody.tokenFile;
+  }
   const namespace = typeof context.value.namespace === 'string' && context.value.namespace !== '' ? context.value.namespace : undefined;
   const kc = new KubeConfig();
   const doc = {
