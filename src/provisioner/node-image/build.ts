@@ -37,6 +37,8 @@ export interface BuildNodeImageOptions {
   name?: string;
   progress: Progress;
   signal?: AbortSignal;
+  /** Build even when an image with the same inputs exists (stage caches are still used). */
+  rebuild?: boolean;
 }
 
 /** Free space a cold build needs (Go outputs, rootfs, Docker layers), in bytes. */
@@ -160,7 +162,7 @@ async function buildGoProgram(ctx: Ctx, program: GoProgram): Promise<string> {
       args.push(...b.packages);
       await run('go', args, {
         cwd: modDir,
-        env: { CGO_ENABLED: b.cgo ? '1' : '0', GOFLAGS: undefined },
+        env: { CGO_ENABLED: b.cgo ? '1' : '0' },
         progress: ctx.progress,
         stepId: `go:${program.id}`,
         signal: ctx.signal,
@@ -472,7 +474,7 @@ export async function buildNodeImage(opts: BuildNodeImageOptions): Promise<NodeI
   void tc;
 
   // Warm path: an image with these exact inputs exists already.
-  const cached = await imagesWithLabels([`${ImageLabels.nodeImage}=1`, `${ImageLabels.inputsHash}=${keys.inputs}`]);
+  const cached = opts.rebuild ? [] : await imagesWithLabels([`${ImageLabels.nodeImage}=1`, `${ImageLabels.inputsHash}=${keys.inputs}`]);
   if (cached[0]) {
     return progress.step('tag', `Tagging ${name} (inputs unchanged, nothing to build)`, async () => {
       await run('docker', ['tag', cached[0] ?? '', name], { doing: `tagging ${name}`, stream: false });
