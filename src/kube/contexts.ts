@@ -115,8 +115,11 @@ type ContextOps = 'listContexts' | 'useContext' | 'renameContext' | 'deleteConte
 
 /** The handlers the core wires into createCore(). */
 export const contextHandlers: Pick<ApiHandlers, ContextOps> = {
-  async listContexts(_input, ctx) {
-    const { contexts, currentContext } = await listContextInfos({ probe: true, signal: ctx.signal });
+  async listContexts(input, ctx) {
+    // The contract's input is empty today; `probe: false` (issue 13's fast
+    // listing without contacting clusters) is honoured once it is added there.
+    const probe = (input as { probe?: boolean }).probe !== false;
+    const { contexts, currentContext } = await listContextInfos({ probe, signal: ctx.signal });
     return { contexts: contexts.map(({ probe: _probe, ...info }) => info), currentContext };
   },
   async useContext({ name }) {
