@@ -126,11 +126,16 @@ export function ClustersScreen() {
                         </Group>
                       </Anchor>
                     ) : (
-                      <Tooltip label={c.reason} disabled={!c.reason} multiline maw={320}>
-                        <span>
-                          <StatusBadge status={c.status} />
-                        </span>
-                      </Tooltip>
+                      <>
+                        <StatusBadge status={c.status} />
+                        {c.reason && (
+                          <Tooltip label={c.reason} multiline maw={360}>
+                            <Text size="xs" c="dimmed" maw={220} lineClamp={2}>
+                              {c.reason}
+                            </Text>
+                          </Tooltip>
+                        )}
+                      </>
                     )}
                   </Table.Td>
                   <Table.Td>{c.kubernetesVersion ?? '—'}</Table.Td>
