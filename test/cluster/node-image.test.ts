@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Progress } from '../../src/shared/progress.js';
-import { buildNodeImage, DEFAULT_KUBERNETES_VERSION, type NodeImageInfo } from '../../src/provisioner/node-image/index.js';
+import { buildNodeImage, DEFAULT_KUBERNETES_VERSION, findNodeImage, listNodeImages, removeNodeImage, type NodeImageInfo } from '../../src/provisioner/node-image/index.js';
 import { dockerUnavailableReason, describeIf } from '../support/tiers.js';
 
 const version = process.env.PADDOCK_TEST_KUBERNETES_VERSION ?? DEFAULT_KUBERNETES_VERSION;
@@ -123,5 +123,21 @@ describeIf('cluster', await dockerUnavailableReason())(`node image ${version}`, 
     expect(await exec('runc', '--version')).toMatch(/runc version 1\.4/);
     expect(await exec('systemctl', 'is-enabled', 'kubelet')).toBe('enabled');
     expect(await exec('systemctl', 'is-active', 'containerd')).toBe('active');
+  });
+
+  it('list and find see the image; remove refuses images that are not node images', async () => {
+    const listed = await listNodeImages();
+    expect(listed.map((i) => i.name)).toContain(image.name);
+    const found = await findNodeImage(version);
+    expect(found?.id).toBe(image.id);
+    expect(await findNodeImage('v0.0.0')).toBeUndefined();
+    await expect(removeNodeImage('paddock-no-such-image:never')).rejects.toMatchObject({ code: 'IMAGE_MISSING' });
+    const stage = (await execa('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', 'paddock-stage/pause'])).stdout.split('\n').filter(Boolean)[0];
+    if (stage) await expect(removeNodeImage(stage)).rejects.toMatchObject({ code: 'USAGE' });
+    // In use by the running node (and its only tag): a clear error, and the image stays.
+    if (listed.filter((i) => i.id === image.id).length === 1) {
+      await expect(removeNodeImage(image.name)).rejects.toMatchObject({ code: 'USAGE' });
+      expect((await findNodeImage(version))?.id).toBe(image.id);
+    }
   });
 });
