@@ -46,3 +46,19 @@ describe('web-mode guards', () => {
     expect(parseCookies('a=%zz; b=2')).toEqual({ a: '%zz', b: '2' });
   });
 });
+
+import { browserCommand, openBrowser } from './open-browser.js';
+
+describe('openBrowser', () => {
+  it('passes the URL as one argument to the platform opener, never through a shell', () => {
+    const url = 'http://127.0.0.1:4242/?token=a&b=c';
+    expect(browserCommand('linux', url)).toEqual({ cmd: 'xdg-open', args: [url] });
+    expect(browserCommand('darwin', url)).toEqual({ cmd: 'open', args: [url] });
+    expect(browserCommand('win32', url)).toEqual({ cmd: 'rundll32', args: ['url.dll,FileProtocolHandler', url] });
+  });
+
+  it('refuses anything but loopback http', async () => {
+    expect(await openBrowser('https://evil.example/')).toBe(false);
+    expect(await openBrowser('file:///etc/passwd')).toBe(false);
+  });
+});

@@ -1,3 +1,4 @@
 export { startWebServer, type WebServer, type WebServerOptions } from './web-server.js';
 export { createDispatcher, type Dispatcher, type Envelope, type InvokeOptions } from './dispatch.js';
 export { JobTracker } from './jobs.js';
+export { openBrowser, browserCommand } from './open-browser.js';
