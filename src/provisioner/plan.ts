@@ -48,6 +48,7 @@ export interface ClusterPlan {
   kubeadmConfigPatches: string[];
   kubeadmConfigPatchesJSON6902: Json6902PatchConfig[];
   containerdConfigPatches: string[];
+  containerdConfigPatchesJSON6902: string[];
   waitSeconds: number;
   retain: boolean;
 }
@@ -157,6 +158,7 @@ export function planCluster(input: CreateClusterInput & { name: string }, defaul
     kubeadmConfigPatches: config?.kubeadmConfigPatches ?? [],
     kubeadmConfigPatchesJSON6902: config?.kubeadmConfigPatchesJSON6902 ?? [],
     containerdConfigPatches: config?.containerdConfigPatches ?? [],
+    containerdConfigPatchesJSON6902: config?.containerdConfigPatchesJSON6902 ?? [],
     waitSeconds: input.waitSeconds ?? DEFAULT_WAIT_SECONDS,
     retain: input.retain ?? false,
   };

@@ -22,7 +22,20 @@ describeIf('cluster', await clusterUnavailableReason())('single-node cluster fro
     const config = path.join(sb.dir, 'kind.yaml');
     fs.writeFileSync(
       config,
-      `kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n  extraPortMappings:\n  - containerPort: 30080\n    hostPort: ${nodePortHost}\n`,
+      [
+        'kind: Cluster',
+        'apiVersion: kind.x-k8s.io/v1alpha4',
+        'containerdConfigPatches:',
+        '- |-',
+        '  [plugins."io.containerd.cri.v1.images".registry]',
+        '  config_path = "/etc/containerd/certs.d"',
+        'nodes:',
+        '- role: control-plane',
+        '  extraPortMappings:',
+        '  - containerPort: 30080',
+        `    hostPort: ${nodePortHost}`,
+        '',
+      ].join('\n'),
     );
     const r = await sb.paddock(['create', '--name', name, '--config', config, '--image', TEST_NODE_IMAGE, '--wait', '5m']);
     if (r.exitCode !== 0) throw new Error(`paddock create failed (${r.exitCode}):\n${r.all}`);
@@ -121,6 +134,13 @@ describeIf('cluster', await clusterUnavailableReason())('single-node cluster fro
     await api.core.deleteNamespacedPod({ name: 'pvc-write', namespace: 'default' });
     const read = await runPod(api.core, { name: 'pvc-read', image: busybox, command: ['cat', '/data/file'], volumes, volumeMounts });
     expect(read.logs.trim()).toBe('kept');
+  });
+
+  it("applied the config's containerd patch and containerd runs with it", async () => {
+    const { execa } = await import('execa');
+    const config = (await execa('docker', ['exec', `${name}-control-plane`, 'cat', '/etc/containerd/config.toml'])).stdout;
+    expect(config).toContain('config_path = "/etc/containerd/certs.d"');
+    expect(config).toContain('restrict_oom_score_adj = true');
   });
 
   it('prints a working standalone kubeconfig', async () => {

@@ -99,7 +99,7 @@ export function renderKubeadmDocs(d: KubeadmNodeData): Doc[] {
       nodeRegistration: nodeRegistration(d),
       // Preflight's SystemVerification refuses cgroup v1 from 1.35 on, and
       // its image pulls are pointless: every image is preloaded.
-      skipPhases: ['preflight'],
+      skipPhases: ['preflight', ...(d.kubeProxyMode === 'none' ? ['addon/kube-proxy'] : [])],
     });
   } else {
     docs.push({

@@ -257,7 +257,8 @@ async function buildRootfs(ctx: Ctx): Promise<string> {
       doing: 'building the root file system from Debian packages (debootstrap)',
     });
   }
-  await run('docker', ['import', '--change', `LABEL ${ImageLabels.stage}=rootfs`, tar, ref], {
+  // Unlabelled: the node image inherits the rootfs' labels (it is found by its paddock-stage/ name).
+  await run('docker', ['import', tar, ref], {
     progress: ctx.progress,
     stepId: 'rootfs',
     signal: ctx.signal,
@@ -296,8 +297,19 @@ async function collectTools(ctx: Ctx, rootfsRef: string): Promise<{ tools: strin
 }
 
 /** docker build (classic builder: FROM scratch or a local stage, never a pull). */
-async function dockerBuild(ctx: Ctx, ref: string, dockerfile: string, contextDir: string, stepId: string, buildArgs: Record<string, string> = {}): Promise<void> {
-  const args = ['build', '--force-rm', '--pull=false', '-f', path.join(ctx.images, 'node', 'dockerfiles', dockerfile), '-t', ref, '--label', `${ImageLabels.stage}=1`];
+async function dockerBuild(
+  ctx: Ctx,
+  ref: string,
+  dockerfile: string,
+  contextDir: string,
+  stepId: string,
+  buildArgs: Record<string, string> = {},
+  label = true,
+): Promise<void> {
+  const args = ['build', '--force-rm', '--pull=false', '-f', path.join(ctx.images, 'node', 'dockerfiles', dockerfile), '-t', ref];
+  // Stage images are labelled (and named paddock-stage/…); the node base is not, since the
+  // node image inherits its labels and must not look like a stage.
+  if (label) args.push('--label', `${ImageLabels.stage}=1`);
   for (const [k, v] of Object.entries(buildArgs)) args.push('--build-arg', `${k}=${v}`);
   args.push(contextDir);
   await run('docker', args, {
@@ -395,7 +407,7 @@ async function buildNodeBase(ctx: Ctx, rootfsRef: string, kimg: KubeadmImages): 
   await fs.mkdir(path.join(root, 'kind/manifests'), { recursive: true });
   await fs.writeFile(path.join(root, 'kind/version'), `${ctx.version}\n`);
   for (const m of ['default-cni.yaml', 'default-storage.yaml']) await fs.copyFile(path.join(nodeDir, 'manifests', m), path.join(root, 'kind/manifests', m));
-  await dockerBuild(ctx, ref, 'node.Dockerfile', dir, 'node', { BASE: rootfsRef });
+  await dockerBuild(ctx, ref, 'node.Dockerfile', dir, 'node', { BASE: rootfsRef }, false);
   await fs.rm(dir, { recursive: true, force: true });
   return ref;
 }
@@ -415,7 +427,9 @@ async function preload(ctx: Ctx, nodeBase: string, components: ComponentImage[])
     await run(
       'docker',
       [
-        'run', '--name', name, '--privileged', '--label', `${ImageLabels.stage}=preload`, '--network', 'none',
+        // No label here: `docker commit` would copy it into the node image. The
+        // container is found by its name prefix and removed in finally.
+        'run', '--name', name, '--privileged', '--network', 'none',
         '--tmpfs', '/preload', '--tmpfs', '/run',
         '-v', `${tar}:/images.tar:ro`,
         '-v', `${path.join(ctx.images, 'node', 'preload.sh')}:/preload.sh:ro`,

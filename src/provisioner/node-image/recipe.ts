@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Bump when the build logic changes in a way the hashed input files do not show. */
-export const RECIPE_VERSION = '1';
+export const RECIPE_VERSION = '2';
 
 export const DEFAULT_KUBERNETES_VERSION = 'v1.36.3';
 

@@ -5,6 +5,7 @@ import { ensurePaddockNetwork, pickAddresses, usedAddresses } from '../network.j
 import { loadBalancerSpec, nodeContainerSpec } from '../node-spec.js';
 import { freePort } from '../ports.js';
 import type { CreateContext, Step } from './types.js';
+import { patchContainerdConfig } from '../containerd-patches.js';
 
 const mountModules = process.platform !== 'linux' || fs.existsSync('/lib/modules');
 
@@ -82,6 +83,26 @@ export const waitContainerdStep: Step = {
           return r.exitCode === 0;
         }),
       ),
+    );
+  },
+};
+
+export const containerdPatchesStep: Step = {
+  id: 'containerd-config',
+  title: 'Applying containerd config patches',
+  when: (ctx) => ctx.plan.containerdConfigPatches.length > 0 || ctx.plan.containerdConfigPatchesJSON6902.length > 0,
+  async run(ctx) {
+    await Promise.all(
+      ctx.plan.nodes.map(async (n) => {
+        const base = (await ctx.exec.run(n.name, ['cat', '/etc/containerd/config.toml'])).stdout;
+        const patched = patchContainerdConfig(base, ctx.plan.containerdConfigPatches, ctx.plan.containerdConfigPatchesJSON6902);
+        await ctx.exec.writeFile(n.name, '/etc/containerd/config.toml', patched);
+        await ctx.exec.run(n.name, ['systemctl', 'restart', 'containerd']);
+        await waitFor(ctx, `containerd answering in ${n.name} after its restart`, 60_000, async () => {
+          const r = await ctx.exec.run(n.name, ['test', '-S', '/run/containerd/containerd.sock'], { allowFailure: true });
+          return r.exitCode === 0;
+        });
+      }),
     );
   },
 };
