@@ -17,3 +17,4 @@ export {
 export { watchKubeconfig, type Disposer, type WatchOptions } from './kubeconfig/watch.js';
 export { kubeconfigPaths } from './kubeconfig/paths.js';
 export { backupDirFor } from './kubeconfig/backup.js';
+export { breakStaleLock } from './kubeconfig/lock.js';

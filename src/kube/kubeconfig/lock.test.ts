@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireLock, lockPathFor, withKubeconfigLock } from './lock.js';
+import { acquireLock, breakStaleLock, lockPathFor, withKubeconfigLock } from './lock.js';
 import { useTempKube, type TempKube } from './testing.js';
 
 let t: TempKube;
@@ -85,5 +85,19 @@ describe('kubeconfig lock (<file>.lock, O_EXCL)', () => {
     await fs.writeFile(lockPathFor(b), '');
     await expect(withKubeconfigLock([a, b], async () => 1, { timeoutMs: 100 })).rejects.toMatchObject({ code: 'KUBECONFIG_LOCKED' });
     expect(await exists(lockPathFor(a))).toBe(false);
+  });
+
+  it('breakStaleLock removes only a lock older than a minute', async () => {
+    const lock = lockPathFor(file);
+    await fs.writeFile(lock, '');
+    await expect(breakStaleLock(file)).rejects.toMatchObject({ code: 'KUBECONFIG_LOCKED', message: expect.stringContaining('old') });
+    expect(await exists(lock)).toBe(true);
+    const when = new Date(Date.now() - 120_000);
+    await fs.utimes(lock, when, when);
+    await breakStaleLock(file);
+    expect(await exists(lock)).toBe(false);
+    expect(await fs.readdir(t.dir)).toEqual(['home']); // nothing left aside
+    const release = await acquireLock(file, { timeoutMs: 100 });
+    await release();
   });
 });

@@ -115,6 +115,35 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   }
 }
 
+/**
+ * Removes a lock the user confirmed is stale (the GUI's "Remove lock"
+ * button, after KUBECONFIG_LOCKED). Refuses a lock younger than minAgeMs,
+ * and never removes a lock that another writer created in the meantime.
+ */
+export async function breakStaleLock(file: string, minAgeMs = 60_000): Promise<void> {
+  const lockPath = lockPathFor(file);
+  const st = await fs.stat(lockPath).catch(() => undefined);
+  if (!st) return;
+  const age = Date.now() - st.mtimeMs;
+  if (age < minAgeMs) {
+    throw new PaddockError(ErrorCodes.KUBECONFIG_LOCKED, `${lockPath} is only ${Math.round(age / 1000)} s old: a writer may still be running`, {
+      remedy: 'wait a minute and try again',
+    });
+  }
+  // Move it aside first, then check it is the same file that was judged stale.
+  const aside = `${lockPath}.stale-${randomBytes(4).toString('hex')}`;
+  try {
+    await fs.rename(lockPath, aside);
+  } catch {
+    return; // gone meanwhile
+  }
+  const moved = await fs.stat(aside);
+  if (moved.ino !== st.ino) {
+    await fs.link(aside, lockPath).catch(() => undefined); // a fresh lock: put it back
+  }
+  await fs.unlink(aside).catch(() => undefined);
+}
+
 /** Lock errors that mean "you may not write here", not "someone holds it". */
 const READ_ONLY = new Set(['EACCES', 'EPERM', 'EROFS']);
 
