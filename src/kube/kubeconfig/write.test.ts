@@ -147,6 +147,21 @@ describe('updateKubeconfig', () => {
     expect(await fs.readFile(t.config, 'utf8')).toContain('x: 3');
   });
 
+  it('a stale lock (over a minute old) stops the write with a message naming it; nothing is broken', async () => {
+    await writeText(t.config, 'apiVersion: v1\nkind: Config\n');
+    const lock = `${t.config}.lock`;
+    await fs.writeFile(lock, '');
+    const old = new Date(Date.now() - 5 * 60_000);
+    await fs.utimes(lock, old, old);
+    await expect(updateKubeconfig(addUser('u'), { lock: { timeoutMs: 200 } })).rejects.toMatchObject({
+      code: 'KUBECONFIG_LOCKED',
+      message: expect.stringMatching(/created 300 s ago.*stale/),
+      remedy: expect.stringContaining(`rm '${lock}'`),
+    });
+    expect(await fs.readFile(t.config, 'utf8')).toBe('apiVersion: v1\nkind: Config\n');
+    expect((await fs.stat(lock)).mtimeMs).toBe(old.getTime());
+  });
+
   it('releases the lock when the plan throws', async () => {
     await expect(
       updateKubeconfig(() => {
