@@ -114,7 +114,9 @@ async function withRestoredEnv<T>(names: string[], fn: () => Promise<T>): Promis
       }
     }
   });
-  authChain = run.catch(() => undefined);
+  // A plugin that hangs (waiting for a browser login) must not queue every
+  // later one behind it for ever: the next may start after 3 s regardless.
+  authChain = Promise.race([run.catch(() => undefined), new Promise((r) => setTimeout(r, 3000).unref?.())]);
   return run;
 }
 

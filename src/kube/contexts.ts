@@ -104,7 +104,14 @@ export async function listNamespacesOf(context: string, opts: { timeoutMs?: numb
   if (res.status < 200 || res.status >= 300) {
     throw new PaddockError(ErrorCodes.INTERNAL, `listing namespaces of context "${context}" failed: HTTP ${res.status}`, { output: res.body.slice(0, 2000) });
   }
-  const list = JSON.parse(res.body) as { items?: { metadata?: { name?: unknown } }[] };
+  let list: { items?: { metadata?: { name?: unknown } }[] };
+  try {
+    list = JSON.parse(res.body) as typeof list;
+  } catch {
+    throw new PaddockError(ErrorCodes.INTERNAL, `the server of context "${context}" (${t.server}) did not answer with JSON: is it a Kubernetes API server?`, {
+      output: res.body.slice(0, 2000),
+    });
+  }
   return (list.items ?? [])
     .map((i) => i.metadata?.name)
     .filter((n): n is string => typeof n === 'string')
