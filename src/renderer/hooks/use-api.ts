@@ -10,8 +10,21 @@ import { call } from '../client.js';
 import { getBridge } from '../transport/index.js';
 import { jobsStore, type JobsState } from '../state/jobs.js';
 
+/**
+ * Lists that can change behind Paddock's back (the CLI in another terminal,
+ * `docker rm`) are re-read every 30 s while the page is visible — one request,
+ * not a storm; everything else waits for push events.
+ */
+const SLOW_REFRESH: Partial<Record<OpName, number>> = { listClusters: 30_000, listForwards: 30_000, listContexts: 60_000 };
+
 export function useOp<N extends OpName>(op: N, input: OpInput<N>, opts: { enabled?: boolean } = {}) {
-  return useQuery({ queryKey: [op, input], queryFn: () => call(op, input), enabled: opts.enabled ?? true });
+  return useQuery({
+    queryKey: [op, input],
+    queryFn: () => call(op, input),
+    enabled: opts.enabled ?? true,
+    refetchInterval: SLOW_REFRESH[op] ?? false,
+    refetchIntervalInBackground: false,
+  });
 }
 
 /** Which queries a push event makes stale. */

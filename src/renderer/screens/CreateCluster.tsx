@@ -8,6 +8,7 @@ import { useOp } from '../hooks/use-api.js';
 import { jobsStore } from '../state/jobs.js';
 import { checkClusterConfig } from '../state/kind-config.js';
 import { describeError } from '../state/describe-error.js';
+import { loadPreferences } from '../state/preferences.js';
 
 function nameError(name: string): string | undefined {
   if (!name) return 'A cluster needs a name';
@@ -45,8 +46,9 @@ export function CreateClusterScreen() {
   const version = useOp('version', {});
   const [mode, setMode] = useState<'form' | 'yaml'>('form');
   const [name, setName] = useState('dev');
-  const [controlPlanes, setControlPlanes] = useState<number>(1);
-  const [workers, setWorkers] = useState<number>(0);
+  const [prefs] = useState(loadPreferences);
+  const [controlPlanes, setControlPlanes] = useState<number>(prefs.defaultControlPlanes);
+  const [workers, setWorkers] = useState<number>(prefs.defaultWorkers);
   const [k8s, setK8s] = useState<string | null>(null);
   const [yaml, setYaml] = useState('kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n- role: worker\n');
   const nErr = nameError(name);

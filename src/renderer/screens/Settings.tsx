@@ -1,4 +1,6 @@
-import { Paper, SegmentedControl, Stack, Text, Title, useMantineColorScheme, type MantineColorScheme } from '@mantine/core';
+import { Group, NumberInput, Paper, SegmentedControl, Stack, Text, Title, useMantineColorScheme, type MantineColorScheme } from '@mantine/core';
+import { useState } from 'react';
+import { loadPreferences, savePreferences, type Preferences } from '../state/preferences.js';
 import { PageHeader } from '../components/bits.js';
 import { useOp } from '../hooks/use-api.js';
 
@@ -6,6 +8,12 @@ export function SettingsScreen() {
   const { colorScheme, setColorScheme } = useMantineColorScheme();
   const version = useOp('version', {});
   const inElectron = typeof window !== 'undefined' && !!window.paddock;
+  const [prefs, setPrefs] = useState<Preferences>(loadPreferences);
+  const update = (p: Partial<Preferences>) => {
+    const next = { ...prefs, ...p };
+    setPrefs(next);
+    savePreferences(next);
+  };
   return (
     <>
       <PageHeader title="Settings" />
@@ -24,6 +32,18 @@ export function SettingsScreen() {
               { label: 'Dark', value: 'dark' },
             ]}
           />
+        </Paper>
+        <Paper withBorder p="md" radius="md">
+          <Title order={4} mb="xs">
+            New clusters
+          </Title>
+          <Text size="sm" c="dimmed" mb="sm">
+            What the Create cluster form starts with.
+          </Text>
+          <Group grow>
+            <NumberInput label="Control planes" min={1} max={7} value={prefs.defaultControlPlanes} onChange={(v) => update({ defaultControlPlanes: Math.min(7, Math.max(1, Number(v) || 1)) })} />
+            <NumberInput label="Workers" min={0} max={20} value={prefs.defaultWorkers} onChange={(v) => update({ defaultWorkers: Math.min(20, Math.max(0, Number(v) || 0)) })} />
+          </Group>
         </Paper>
         <Paper withBorder p="md" radius="md">
           <Title order={4} mb="xs">
