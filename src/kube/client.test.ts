@@ -144,6 +144,31 @@ describe('exec credential plugins', () => {
     expect(await listNamespacesOf('x')).toEqual(['default', 'kube-system']);
   });
 
+  it('a hung plugin does not hold up another one', async () => {
+    const s = await tokenServer('quick-7');
+    const bin = path.dirname(t.config);
+    await writeText(path.join(bin, 'hang'), '#!/bin/sh\nsleep 5\n');
+    await writeText(path.join(bin, 'quick'), `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"quick-'"$N"'"}}'\n`);
+    await fs.chmod(path.join(bin, 'hang'), 0o755);
+    await fs.chmod(path.join(bin, 'quick'), 0o755);
+    const plugin = (cmd: string, n: string) => `{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: ./${cmd}, env: [{name: N, value: '${n}'}]}}`;
+    await writeText(
+      t.config,
+      kubeconfig(
+        `- {name: c, cluster: {server: '${s.url}'}}`,
+        `- {name: h, user: ${plugin('hang', '1')}}\n- {name: q, user: ${plugin('quick', '7')}}`,
+        '- {name: hung, context: {cluster: c, user: h}}\n- {name: quick, context: {cluster: c, user: q}}',
+      ),
+    );
+    const m = await loadKubeconfig();
+    const started = Date.now();
+    const [hung, quick] = await Promise.all([probeContext(m, 'hung', 1000), probeContext(m, 'quick', 1000)]);
+    expect(hung.state).toBe('timeout');
+    expect(quick).toMatchObject({ state: 'ok' });
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(process.env.N).toBeUndefined();
+  });
+
   it('a missing plugin is named in the error', async () => {
     await writeText(
       t.config,

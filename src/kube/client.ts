@@ -97,27 +97,23 @@ export function targetForContext(m: MergedKubeconfig, name: string): ContextTarg
 /**
  * client-node's exec authenticator writes the plugin's `env` into
  * process.env (and never removes it); in a long-lived app that leaks one
- * context's AWS_PROFILE into the next plugin. Auth runs one at a time here
- * and process.env is put back afterwards.
+ * context's AWS_PROFILE into the next plugin. Its path from
+ * applyToFetchOptions() to spawn() has no await, so the variables are put
+ * back right after that synchronous part: the plugin got them, nothing else
+ * sees them, and plugins never wait for each other. (The exec test fails if
+ * a client-node upgrade adds an await on that path.)
  */
-let authChain: Promise<unknown> = Promise.resolve();
-async function withRestoredEnv<T>(names: string[], fn: () => Promise<T>): Promise<T> {
+function withRestoredEnv<T>(names: string[], fn: () => Promise<T>): Promise<T> {
   if (names.length === 0) return fn();
-  const run = authChain.then(async () => {
-    const saved = names.map((k) => [k, process.env[k]] as const);
-    try {
-      return await fn();
-    } finally {
-      for (const [k, v] of saved) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
+  const saved = names.map((k) => [k, process.env[k]] as const);
+  try {
+    return fn();
+  } finally {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
     }
-  });
-  // A plugin that hangs (waiting for a browser login) must not queue every
-  // later one behind it for ever: the next may start after 3 s regardless.
-  authChain = Promise.race([run.catch(() => undefined), new Promise((r) => setTimeout(r, 3000).unref?.())]);
-  return run;
+  }
 }
 
 export interface KubeResponse {
