@@ -109,6 +109,23 @@ describe.skipIf(!hasOpenssl())('client certificates and CA through the official 
     expect(await probeContext(m, 'x')).toMatchObject({ state: 'ok' });
   });
 
+  it('insecure-skip-tls-verify is honoured where the file says so', async () => {
+    await writeText(t.config, kubeconfig(`- {name: c, cluster: {server: '${server.url}', insecure-skip-tls-verify: true}}`, `- {name: u, user: {client-certificate-data: ${pki.clientCertData}, client-key-data: ${pki.clientKeyData}}}`, '- {name: x, context: {cluster: c, user: u}}'));
+    expect(await probeContext(await loadKubeconfig(), 'x')).toMatchObject({ state: 'ok' });
+  });
+
+  it('tls-server-name: a certificate for a DNS name only, reached by IP', async () => {
+    const dir = await fs.mkdtemp(path.join(t.dir, 'pki-dns-'));
+    const dnsPki = makePki(dir, 'DNS:api.paddock.test');
+    const dnsServer = await startHttpsServer(dnsPki, (_req, res) => json(res, 200, { gitVersion: 'v1.33.2' }));
+    servers.push(dnsServer);
+    const cluster = (extra: string) => `- {name: c, cluster: {server: '${dnsServer.url}', certificate-authority-data: ${dnsPki.caData}${extra}}}`;
+    await writeText(t.config, kubeconfig(cluster(''), '- {name: u, user: {}}', '- {name: x, context: {cluster: c, user: u}}'));
+    expect(await probeContext(await loadKubeconfig(), 'x')).toMatchObject({ state: 'error', reason: expect.stringMatching(/TLS/) });
+    await writeText(t.config, kubeconfig(cluster(', tls-server-name: api.paddock.test'), '- {name: u, user: {}}', '- {name: x, context: {cluster: c, user: u}}'));
+    expect(await probeContext(await loadKubeconfig(), 'x')).toMatchObject({ state: 'ok', version: 'v1.33.2' });
+  });
+
   it('a wrong CA is a TLS error, not "reachable"', async () => {
     await writeText(t.config, kubeconfig(`- {name: c, cluster: {server: '${server.url}'}}`, '- {name: u, user: {}}', '- {name: x, context: {cluster: c, user: u}}'));
     expect(await probeContext(await loadKubeconfig(), 'x')).toMatchObject({ state: 'error', reachable: false, reason: expect.stringMatching(/TLS/) });

@@ -78,10 +78,10 @@ export function hasOpenssl(): boolean {
 }
 
 /** A CA, a server certificate for 127.0.0.1 and a client certificate, all from openssl. */
-export function makePki(dir: string): Pki {
+export function makePki(dir: string, san = 'IP:127.0.0.1'): Pki {
   const o = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   o('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=paddock-test-ca');
-  fs.writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  fs.writeFileSync(path.join(dir, 'san.ext'), `subjectAltName=${san}\n`);
   o('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
   o('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext');
   o('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=paddock-user/O=system:masters');

@@ -53,6 +53,18 @@ describe('watchKubeconfig', () => {
     expect(await waited).toBeLessThan(1000);
   });
 
+  it('follows a symlinked kubeconfig (dotfiles) to the file it points to', async () => {
+    const real = path.join(t.dir, 'dotfiles', 'kubeconfig');
+    await writeText(real, 'a: 1\n');
+    await fs.mkdir(path.dirname(t.config), { recursive: true });
+    await fs.symlink(real, t.config);
+    const w = watch();
+    await sleep(50);
+    const waited = w.next();
+    await fs.writeFile(real, 'a: 2\n');
+    await waited;
+  });
+
   it('a burst of writes is one call', async () => {
     await writeText(t.config, 'a: 0\n');
     const w = watch({ debounceMs: 150 });
