@@ -37,12 +37,14 @@ export interface TrayState {
 
 export type TrayIconState = 'idle' | 'running' | 'busy' | 'error';
 
-const GLYPH: Record<ClusterSummary['status'], string> = {
+// A plain record: new statuses (the contract grows) fall back to a dot.
+const GLYPH: Record<string, string> = {
   running: '●',
   stopped: '○',
   paused: '❚❚',
   degraded: '◐',
   broken: '✗',
+  creating: '◌',
 };
 
 const sep: TrayItem = { type: 'separator' };
@@ -62,7 +64,7 @@ function clusterItem(c: ClusterSummary, busy: JobInfo | undefined): TrayItem {
     sep,
     { label: 'Show in Paddock', action: { kind: 'open', path: `/clusters/${c.name}` } },
   ];
-  return { label: `${GLYPH[c.status]} ${c.name} — ${status}`, type: 'submenu', submenu };
+  return { label: `${GLYPH[c.status] ?? '•'} ${c.name} — ${status}`, type: 'submenu', submenu };
 }
 
 function forwardLabel(f: ForwardInfo): string {

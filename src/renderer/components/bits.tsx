@@ -10,6 +10,7 @@ const STATUS_COLORS: Record<string, string> = {
   stopped: 'gray',
   disabled: 'gray',
   info: 'blue',
+  creating: 'blue',
   paused: 'yellow',
   waiting: 'yellow',
   warn: 'yellow',

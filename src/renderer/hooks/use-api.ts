@@ -82,20 +82,25 @@ export function useJobs(): JobsState {
 
 /** Runs user actions, remembering which one is pending and the last error. */
 export function useAction() {
+  const qc = useQueryClient();
   const [error, setError] = useState<unknown>();
   const [pending, setPending] = useState<string | undefined>();
   const run = useCallback(async <T,>(key: string, fn: () => Promise<T>): Promise<T | undefined> => {
     setError(undefined);
     setPending(key);
     try {
-      return await fn();
+      const out = await fn();
+      // The core does not push every change (a context switch, a pause):
+      // re-read what is on screen once, after the action.
+      void qc.invalidateQueries({ type: 'active' });
+      return out;
     } catch (e) {
       setError(e);
       return undefined;
     } finally {
       setPending(undefined);
     }
-  }, []);
+  }, [qc]);
   const clear = useCallback(() => setError(undefined), []);
   return { run, error, pending, clear };
 }
