@@ -5,7 +5,7 @@ import { probeContext, targetForContext } from './client.js';
 import { listNamespacesOf } from './contexts.js';
 import { loadKubeconfig } from './kubeconfig/load.js';
 import { useTempKube, writeText, type TempKube } from './kubeconfig/testing.js';
-import { closedPortUrl, hasOpenssl, json, makePki, startBlackhole, startHttpServer, startHttpsServer, type Pki, type TestServer } from './testing-servers.js';
+import { closedPortUrl, hasOpenssl, startConnectProxy, json, makePki, startBlackhole, startHttpServer, startHttpsServer, type Pki, type TestServer } from './testing-servers.js';
 
 let t: TempKube;
 beforeEach(async () => {
@@ -124,6 +124,21 @@ describe.skipIf(!hasOpenssl())('client certificates and CA through the official 
     expect(await probeContext(await loadKubeconfig(), 'x')).toMatchObject({ state: 'error', reason: expect.stringMatching(/TLS/) });
     await writeText(t.config, kubeconfig(cluster(', tls-server-name: api.paddock.test'), '- {name: u, user: {}}', '- {name: x, context: {cluster: c, user: u}}'));
     expect(await probeContext(await loadKubeconfig(), 'x')).toMatchObject({ state: 'ok', version: 'v1.33.2' });
+  });
+
+  it('proxy-url: the request goes through the HTTP CONNECT proxy the file names', async () => {
+    const proxy = await startConnectProxy();
+    servers.push(proxy);
+    await writeText(
+      t.config,
+      kubeconfig(
+        `- {name: c, cluster: {server: '${server.url}', certificate-authority-data: ${pki.caData}, proxy-url: '${proxy.url}'}}`,
+        `- {name: u, user: {client-certificate-data: ${pki.clientCertData}, client-key-data: ${pki.clientKeyData}}}`,
+        '- {name: x, context: {cluster: c, user: u}}',
+      ),
+    );
+    expect(await probeContext(await loadKubeconfig(), 'x')).toMatchObject({ state: 'ok', version: 'v1.33.1+paddock-user' });
+    expect(proxy.tunnels()).toBe(1);
   });
 
   it('a wrong CA is a TLS error, not "reachable"', async () => {

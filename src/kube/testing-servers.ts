@@ -112,3 +112,36 @@ export function json(res: http.ServerResponse, status: number, body: unknown): v
   res.writeHead(status, { 'Content-Type': 'application/json' });
   res.end(JSON.stringify(body));
 }
+
+/** An HTTP CONNECT proxy (what proxy-url: http://… means); counts the tunnels it opened. */
+export async function startConnectProxy(): Promise<TestServer & { tunnels: () => number }> {
+  let tunnels = 0;
+  const sockets = new Set<net.Socket>();
+  const server = http.createServer((_req, res) => {
+    res.writeHead(405);
+    res.end();
+  });
+  server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
+    const [host, port] = (req.url ?? '').split(':');
+    sockets.add(client);
+    const upstream = net.connect(Number(port), host ?? '127.0.0.1', () => {
+      tunnels++;
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    sockets.add(upstream);
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  const t = await listen(server, 'http');
+  return {
+    url: t.url,
+    tunnels: () => tunnels,
+    close: async () => {
+      for (const sock of sockets) sock.destroy();
+      await t.close();
+    },
+  };
+}
