@@ -159,7 +159,7 @@ describe('updateKubeconfig', () => {
       remedy: expect.stringContaining(`rm '${lock}'`),
     });
     expect(await fs.readFile(t.config, 'utf8')).toBe('apiVersion: v1\nkind: Config\n');
-    expect((await fs.stat(lock)).mtimeMs).toBe(old.getTime());
+    expect(Math.abs((await fs.stat(lock)).mtimeMs - old.getTime())).toBeLessThan(1); // untouched
   });
 
   it('releases the lock when the plan throws', async () => {
