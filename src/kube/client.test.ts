@@ -197,7 +197,7 @@ describe('exec credential plugins', () => {
     const [hung, quick] = await Promise.all([probeContext(m, 'hung', 1000), probeContext(m, 'quick', 1000)]);
     expect(hung.state).toBe('timeout');
     expect(quick).toMatchObject({ state: 'ok' });
-    expect(Date.now() - started).toBeLessThan(1500);
+    expect(Date.now() - started).toBeLessThan(3000); // not the 5 s the hung plugin takes;
     expect(process.env.N).toBeUndefined();
   });
 
