@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowedHosts, hostAllowed, originAllowed, parseCookies, presentedToken, tokensEqual } from './guards.js';
+import { allowedHosts, hostAllowed, originAllowed, parseCookies, presentedToken, tokenCookieName, tokensEqual } from './guards.js';
 
 describe('web-mode guards', () => {
   const hosts = allowedHosts('127.0.0.1', 4242);
@@ -39,10 +39,13 @@ describe('web-mode guards', () => {
 
   it('finds the token in header, cookie or query', () => {
     const u = new URL('http://x/?token=q');
-    expect(presentedToken({ 'x-paddock-token': 'h', cookie: 'paddock_token=c' }, u)).toBe('h');
-    expect(presentedToken({ cookie: 'a=1; paddock_token=c' }, u)).toBe('c');
-    expect(presentedToken({}, u)).toBe('q');
-    expect(presentedToken({}, new URL('http://x/'))).toBeUndefined();
+    const name = tokenCookieName(4242);
+    expect(presentedToken({ 'x-paddock-token': 'h', cookie: `${name}=c` }, u, name)).toBe('h');
+    expect(presentedToken({ cookie: `a=1; ${name}=c` }, u, name)).toBe('c');
+    // Another Paddock's cookie (other port) is not ours.
+    expect(presentedToken({ cookie: `${tokenCookieName(5000)}=other` }, new URL('http://x/'), name)).toBeUndefined();
+    expect(presentedToken({}, u, name)).toBe('q');
+    expect(presentedToken({}, new URL('http://x/'), name)).toBeUndefined();
     expect(parseCookies('a=%zz; b=2')).toEqual({ a: '%zz', b: '2' });
   });
 });

@@ -5,7 +5,13 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 
-export const TOKEN_COOKIE = 'paddock_token';
+/**
+ * Cookies are shared by every port of a host, so each server names its own:
+ * two `paddock ui --web` at once must not overwrite each other's token.
+ */
+export function tokenCookieName(port: number): string {
+  return `paddock_token_${port}`;
+}
 export const TOKEN_HEADER = 'x-paddock-token';
 
 /** Hosts a browser may name to reach us: only loopback names, with our port. */
@@ -60,10 +66,10 @@ export function parseCookies(header: string | undefined): Record<string, string>
 }
 
 /** The token a request presents: header first, then cookie, then ?token=. */
-export function presentedToken(headers: Record<string, string | string[] | undefined>, url: URL): string | undefined {
+export function presentedToken(headers: Record<string, string | string[] | undefined>, url: URL, cookieName: string): string | undefined {
   const h = headers[TOKEN_HEADER];
   if (typeof h === 'string') return h;
-  const c = parseCookies(typeof headers.cookie === 'string' ? headers.cookie : undefined)[TOKEN_COOKIE];
+  const c = parseCookies(typeof headers.cookie === 'string' ? headers.cookie : undefined)[cookieName];
   if (c) return c;
   return url.searchParams.get('token') ?? undefined;
 }

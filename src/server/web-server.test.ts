@@ -171,7 +171,7 @@ describe('web mode server', () => {
     await expect.poll(() => got.some((e) => e.type === 'progress' && e.event.type === 'log')).toBe(true);
 
     // A second window opening mid-job sees the job and its steps so far.
-    const late = new WebSocket(`ws://${base.host}/api/events`, { headers: { origin: ownOrigin(), cookie: `paddock_token=${srv.token}` } });
+    const late = new WebSocket(`ws://${base.host}/api/events`, { headers: { origin: ownOrigin(), cookie: `paddock_token_${base.port}=${srv.token}` } });
     const lateGot: PushEvent[] = [];
     late.on('message', (m) => lateGot.push(JSON.parse(String(m)) as PushEvent));
     await expect.poll(() => lateGot.length).toBeGreaterThanOrEqual(3);

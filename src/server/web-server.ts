@@ -11,7 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiHandlers, PushEvent } from '../shared/api.js';
 import type { EventBus } from '../core/events.js';
 import { createDispatcher, type Dispatcher, type Envelope } from './dispatch.js';
-import { allowedHosts, hostAllowed, originAllowed, presentedToken, TOKEN_COOKIE, tokensEqual } from './guards.js';
+import { allowedHosts, hostAllowed, originAllowed, presentedToken, tokenCookieName, tokensEqual } from './guards.js';
 import { defaultRendererDir, readStatic } from './static-files.js';
 
 export interface WebServerOptions {
@@ -121,6 +121,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const rendererDir = opts.rendererDir ?? defaultRendererDir();
   const dispatcher = opts.dispatcher ?? createDispatcher({ core: opts.core, bus: opts.bus });
   let hosts = new Set<string>();
+  let cookieName = tokenCookieName(0);
 
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
@@ -134,7 +135,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       return sendDenied(res, 403, 'FORBIDDEN_HOST', 'Paddock answers only to 127.0.0.1 and localhost');
     }
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
-    const presented = presentedToken(req.headers, url);
+    const presented = presentedToken(req.headers, url, cookieName);
     if (!tokensEqual(presented, token)) {
       if (req.method === 'GET' && !url.pathname.startsWith('/api/')) return send(res, 401, NEEDS_TOKEN_HTML, 'text/html; charset=utf-8');
       return sendDenied(res, 401, 'UNAUTHORIZED', 'Missing or wrong Paddock token', 'Open the URL printed by `paddock ui --web`');
@@ -147,7 +148,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       const clean = url.pathname + (url.search === '?' ? '' : url.search);
       return send(res, 303, '', 'text/plain', {
         location: clean,
-        'set-cookie': `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`,
+        'set-cookie': `${cookieName}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`,
       });
     }
     const file = await readStatic(rendererDir, url.pathname);
@@ -188,7 +189,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     };
     if (!hostAllowed(req.headers.host, hosts)) return reject(403, 'Forbidden');
     if (!originAllowed(req.headers.origin, hosts)) return reject(403, 'Forbidden');
-    if (!tokensEqual(presentedToken(req.headers, url), token)) return reject(401, 'Unauthorized');
+    if (!tokensEqual(presentedToken(req.headers, url, cookieName), token)) return reject(401, 'Unauthorized');
     if (url.pathname !== '/api/events') return reject(404, 'Not Found');
     wss.handleUpgrade(req, socket, head, (ws) => attach(ws));
   });
@@ -227,6 +228,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   });
   const port = (server.address() as AddressInfo).port;
   hosts = allowedHosts(host, port);
+  cookieName = tokenCookieName(port);
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 
   return {

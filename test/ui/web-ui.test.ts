@@ -79,7 +79,7 @@ describe.skipIf(!!missing)('web UI against the real core', () => {
     expect(page.url()).not.toContain('token=');
     await page.getByRole('heading', { name: 'Clusters', level: 2 }).waitFor();
     const cookies = await browser.context.cookies(origin);
-    expect(cookies.find((c) => c.name === 'paddock_token')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    expect(cookies.find((c) => c.name === `paddock_token_${new URL(origin).port}`)).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     expect(await page.evaluate(() => document.cookie)).toBe('');
     await page.close();
   });
