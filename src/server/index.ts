@@ -2,3 +2,4 @@ export { startWebServer, type WebServer, type WebServerOptions } from './web-ser
 export { createDispatcher, type Dispatcher, type Envelope, type InvokeOptions } from './dispatch.js';
 export { JobTracker } from './jobs.js';
 export { openBrowser, browserCommand } from './open-browser.js';
+export { runWebUi, ensureRendererBuilt, type RunWebUiOptions } from './run-web-ui.js';
