@@ -16,7 +16,7 @@ describe('describeError', () => {
 
   it('gives Docker a remedy when the core did not', () => {
     expect(describeError({ code: 'DOCKER_UNREACHABLE', message: 'x' }).remedy).toMatch(/Start Docker Desktop/);
-    expect(describeError({ code: 'DOCKER_UNREACHABLE', message: 'x', remedy: 'own' }).remedy).toBe('own');
+    expect(describeError({ code: 'DOCKER_UNREACHABLE', message: 'x', remedy: 'own' }).remedy).toBe('Own');
   });
 
   it('copes with anything thrown', () => {

@@ -24,19 +24,20 @@ const DOCKER_REMEDY =
 export function describeError(e: unknown): ErrorView {
   const err: ErrorLike =
     e && typeof e === 'object' && 'message' in e ? (e as ErrorLike) : { message: String(e ?? 'Unknown error') };
-  const message = err.message ? err.message.charAt(0).toUpperCase() + err.message.slice(1) : 'Unknown error';
-  const base = { message, remedy: err.remedy, output: err.output };
+  const cap = (t: string) => t.charAt(0).toUpperCase() + t.slice(1);
+  const message = err.message ? cap(err.message) : 'Unknown error';
+  const base = { message, remedy: err.remedy ? cap(err.remedy) : undefined, output: err.output };
   switch (err.code) {
     case 'NOT_IMPLEMENTED':
       return { ...base, title: 'Not available yet', tone: 'info' };
     case 'DOCKER_UNREACHABLE':
-      return { ...base, title: 'Docker is not running', tone: 'error', remedy: err.remedy ?? DOCKER_REMEDY };
+      return { ...base, title: 'Docker is not running', tone: 'error', remedy: base.remedy ?? DOCKER_REMEDY };
     case 'DOCKER_PERMISSION':
       return {
         ...base,
         title: 'Paddock may not use Docker',
         tone: 'error',
-        remedy: err.remedy ?? 'Add your user to the docker group (`sudo usermod -aG docker $USER`), log out and in again.',
+        remedy: base.remedy ?? 'Add your user to the docker group (`sudo usermod -aG docker $USER`), log out and in again.',
       };
     case 'USAGE':
     case 'INVALID_NAME':
@@ -45,7 +46,7 @@ export function describeError(e: unknown): ErrorView {
     case 'CLUSTER_NOT_FOUND':
       return { ...base, title: 'Cluster not found', tone: 'warning' };
     case 'CLUSTER_EXISTS':
-      return { ...base, title: 'A cluster with this name exists', tone: 'warning', remedy: err.remedy ?? 'Pick another name, or delete the existing cluster first.' };
+      return { ...base, title: 'A cluster with this name exists', tone: 'warning', remedy: base.remedy ?? 'Pick another name, or delete the existing cluster first.' };
     case 'PORT_IN_USE':
       return { ...base, title: 'Port already in use', tone: 'warning' };
     case 'RESOURCES_LOW':
