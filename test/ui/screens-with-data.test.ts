@@ -108,8 +108,16 @@ describe.skipIf(!!missing)('screens with data', () => {
     await name.fill('Bad Name');
     await expect.poll(() => name.getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByRole('button', { name: 'Create cluster' }).isDisabled()).toBe(true);
-    await page.getByText('kind config (YAML)').click();
+    const ports = page.getByRole('textbox', { name: 'Published ports' });
+    await ports.fill('80');
+    await page.getByText('"80" is not HOST:CONTAINER, like 8080:80').waitFor();
+    await ports.fill('8080:80 8443:443');
+    await page.getByRole('button', { name: 'Edit as a kind config…' }).click();
     const yaml = page.getByRole('textbox', { name: 'Cluster config' });
+    await expect.poll(() => yaml.inputValue()).toContain('hostPort: 8443');
+    await page.getByText('Simple').click();
+    await ports.fill('');
+    await page.getByText('kind config (YAML)').click();
     await yaml.fill('kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: boss\n');
     await page.getByText('nodes[0].role must be "control-plane" or "worker".').waitFor();
     await yaml.fill('kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n- role: worker\n');

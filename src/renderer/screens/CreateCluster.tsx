@@ -9,6 +9,7 @@ import { jobsStore } from '../state/jobs.js';
 import { checkClusterConfig } from '../state/kind-config.js';
 import { describeError } from '../state/describe-error.js';
 import { loadPreferences } from '../state/preferences.js';
+import { formToKindConfig, parsePorts } from '../state/form-config.js';
 
 function nameError(name: string): string | undefined {
   if (!name) return 'A cluster needs a name';
@@ -50,17 +51,24 @@ export function CreateClusterScreen() {
   const [controlPlanes, setControlPlanes] = useState<number>(prefs.defaultControlPlanes);
   const [workers, setWorkers] = useState<number>(prefs.defaultWorkers);
   const [k8s, setK8s] = useState<string | null>(null);
+  const [portsText, setPortsText] = useState('');
+  const ports = useMemo(() => parsePorts(portsText), [portsText]);
   const [yaml, setYaml] = useState('kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n- role: worker\n');
   const nErr = nameError(name);
   const check = useMemo(() => checkClusterConfig(yaml), [yaml]);
   const versions = useMemo(() => [...new Set((images.data?.images ?? []).map((i) => i.kubernetesVersion))].sort().reverse(), [images.data]);
-  const canSubmit = !nErr && (mode === 'form' || check.ok);
+  const canSubmit = !nErr && (mode === 'form' ? !('error' in ports) : check.ok);
+  const published = 'ports' in ports ? ports.ports : [];
 
   const submit = () => {
+    const version = k8s ? { kubernetesVersion: k8s } : {};
+    // Published ports need a config file; the plain fields say the rest.
     const input: CreateClusterInput =
-      mode === 'form'
-        ? { name, controlPlanes, workers, ...(k8s ? { kubernetesVersion: k8s } : {}) }
-        : { name, config: yaml };
+      mode === 'yaml'
+        ? { name, config: yaml }
+        : published.length
+          ? { name, config: formToKindConfig({ controlPlanes, workers, ports: published }), ...version }
+          : { name, controlPlanes, workers, ...version };
     startCreate(input, navigate);
   };
 
@@ -113,6 +121,26 @@ export function CreateClusterScreen() {
                   onChange={setK8s}
                   clearable
                 />
+                <TextInput
+                  label="Published ports"
+                  description="HOST:CONTAINER pairs on 127.0.0.1, e.g. 8080:80 8443:443 for an ingress controller. Optional."
+                  placeholder="8080:80"
+                  value={portsText}
+                  onChange={(e) => setPortsText(e.currentTarget.value)}
+                  error={'error' in ports ? ports.error : undefined}
+                />
+                <Group>
+                  <Button
+                    variant="subtle"
+                    size="xs"
+                    onClick={() => {
+                      setYaml(formToKindConfig({ controlPlanes, workers, ports: published }));
+                      setMode('yaml');
+                    }}
+                  >
+                    Edit as a kind config…
+                  </Button>
+                </Group>
               </>
             ) : (
               <>
