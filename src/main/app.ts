@@ -202,6 +202,7 @@ export function runApp(electron: ElectronApi, deps: AppDeps): RunningApp | undef
       buildMenu: (t) => Menu.buildFromTemplate(t),
       getStartAtLogin: startAtLogin,
       onAction: onTrayAction,
+      openOnClick: deps.platform === 'win32',
     });
     await tray.start();
     if (!deps.argv.includes('--hidden')) showWindow();

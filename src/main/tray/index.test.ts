@@ -51,6 +51,25 @@ describe('TrayController', () => {
     expect(t.isDestroyed()).toBe(true);
   });
 
+  it('opens the window on a tray click when asked (Windows)', async () => {
+    const bus = new EventBus();
+    const actions: TrayAction[] = [];
+    let click: (() => void) | undefined;
+    const ctl = new TrayController({
+      dispatcher: createDispatcher({ core: createCore(), bus }),
+      bus,
+      createTray: () => ({ setContextMenu: () => {}, setToolTip: () => {}, destroy: () => {}, on: (_e: 'click', l: () => void) => (click = l) }),
+      buildMenu: (t) => t,
+      getStartAtLogin: () => false,
+      onAction: (a) => actions.push(a),
+      openOnClick: true,
+    });
+    await ctl.start();
+    click!();
+    expect(actions).toEqual([{ kind: 'open' }]);
+    ctl.dispose();
+  });
+
   it('maps items to Electron templates without leaking undefined fields', () => {
     const out = toElectronTemplate([{ type: 'separator' }, { label: 'x', enabled: false, submenu: [{ label: 'y' }] }], () => {});
     expect(out).toEqual([{ type: 'separator' }, { label: 'x', enabled: false, submenu: [{ label: 'y' }] }]);

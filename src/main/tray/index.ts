@@ -36,6 +36,7 @@ export interface TrayLike {
   setContextMenu(menu: unknown): void;
   setToolTip(t: string): void;
   setImage?(img: unknown): void;
+  on?(event: 'click', l: () => void): unknown;
   destroy(): void;
 }
 
@@ -49,6 +50,8 @@ export interface TrayControllerDeps {
   getStartAtLogin(): boolean;
   onAction(a: TrayAction): void;
   refreshEveryMs?: number;
+  /** Windows users expect a click on the tray icon to open the window. */
+  openOnClick?: boolean;
 }
 
 export class TrayController {
@@ -69,6 +72,7 @@ export class TrayController {
 
   async start(): Promise<void> {
     this.tray = this.deps.createTray();
+    if (this.deps.openOnClick) this.tray.on?.('click', () => this.deps.onAction({ kind: 'open' }));
     this.off = this.deps.bus.subscribe((e) => {
       if (e.type === 'job.changed') {
         this.state = { ...this.state, jobs: this.deps.dispatcher.jobs.list() };
