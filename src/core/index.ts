@@ -13,6 +13,7 @@ import type { NodeImageSource } from '../provisioner/create.js';
 import { buildNodeImage, DEFAULT_KUBERNETES_VERSION, findNodeImage } from '../provisioner/node-image/index.js';
 import { paddockKubeconfigWriter } from '../kube/paddock-entries.js';
 import { contextHandlers } from '../kube/contexts.js';
+import { addonHandlers } from '../addons/index.js';
 
 export function createCore(overrides: Partial<ApiHandlers> = {}): ApiHandlers {
   const na = (what: string, issue: string) => async () => notAvailable(what, issue);
@@ -64,5 +65,6 @@ export function createDefaultCore(): ApiHandlers {
     ...clusterHandlers({ runtime, nodeImages, kubeconfig: paddockKubeconfigWriter }),
     ...nodeImageHandlers(),
     ...contextHandlers,
+    ...addonHandlers({ runtime }),
   });
 }

@@ -93,7 +93,13 @@ export const AddonInfoSchema = z.object({
   version: z.string(),
   enabled: z.boolean(),
   health: z.enum(['healthy', 'unhealthy', 'unknown', 'disabled']),
+  /** What the health checks saw, one line per check (e.g. "✓ deployment kube-system/coredns: 2/2 ready"). */
+  status: z.string().optional(),
   usage: z.string().optional(),
+  /** Installed by every new cluster. */
+  defaultEnabled: z.boolean().optional(),
+  /** Settings for `enable --set key=value`. */
+  params: z.record(z.string(), z.object({ description: z.string(), default: z.string() })).optional(),
 });
 export type AddonInfo = z.infer<typeof AddonInfoSchema>;
 
@@ -151,7 +157,8 @@ export const api = {
   setContextNamespace: op(z.object({ context: z.string().min(1), namespace: z.string().min(1) }), Void),
   listNamespaces: op(z.object({ context: z.string().min(1) }), z.object({ namespaces: z.array(z.string()) })),
 
-  listAddons: op(NameInput, z.object({ addons: z.array(AddonInfoSchema) })),
+  /** With `addon`, only that one, with its slower checks too (`paddock addons status NAME`). */
+  listAddons: op(NameInput.extend({ addon: z.string().optional() }), z.object({ addons: z.array(AddonInfoSchema) })),
   enableAddon: op(NameInput.extend({ addon: z.string(), settings: z.record(z.string(), z.string()).optional() }), AddonInfoSchema, { job: true }),
   disableAddon: op(NameInput.extend({ addon: z.string() }), AddonInfoSchema, { job: true }),
 

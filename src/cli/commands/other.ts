@@ -88,6 +88,17 @@ export function registerAddonCommands(program: Command, env: CliEnv): void {
       env.say(`Addon ${a.name} enabled (${a.health}).${a.usage ? `\n${a.usage}` : ''}`);
     });
   addons
+    .command('status')
+    .argument('<addon>')
+    .option('-c, --cluster <name>', 'cluster', DEFAULT_CLUSTER_NAME)
+    .description("an addon's state, every health check (DNS resolves from a pod, …) and how to use it")
+    .action(async (addon: string, o: { cluster: string }) => {
+      const { addons: [a] } = await env.call('listAddons', { name: o.cluster, addon });
+      if (env.flags().output === 'json') return void process.stdout.write(JSON.stringify(a, null, 2) + '\n');
+      if (!a) return;
+      env.say(`${a.name} ${a.version}: ${a.enabled ? 'enabled' : 'disabled'}, ${a.health}${a.status ? `\n${a.status}` : ''}${a.enabled && a.usage ? `\n\n${a.usage}` : ''}`);
+    });
+  addons
     .command('disable')
     .argument('<addon>')
     .option('-c, --cluster <name>', 'cluster', DEFAULT_CLUSTER_NAME)

@@ -1,0 +1,137 @@
+/**
+ * What an addon runs on the host's Docker engine: proxy containers that
+ * publish 127.0.0.1 ports after the cluster was created (container port
+ * mappings cannot change), and controllers such as the LoadBalancer one.
+ * They carry io.paddock.addon-of=<cluster> (not io.paddock.cluster, which
+ * would make them look like nodes) and `paddock delete` removes them.
+ */
+import { createHash } from 'node:crypto';
+import { ErrorCodes, PaddockError } from '../shared/errors.js';
+import { NETWORK_NAME } from '../shared/labels.js';
+import type { DockerRuntime } from '../provisioner/runtime/docker.js';
+import { getCluster } from '../provisioner/cluster-state.js';
+import type { HostContainer, HostProxy } from './catalog.js';
+
+export const AddonLabels = {
+  addonOf: 'io.paddock.addon-of',
+  addon: 'io.paddock.addon',
+  part: 'io.paddock.addon-part',
+  spec: 'io.paddock.addon-spec',
+} as const;
+
+export const hostContainerName = (cluster: string, addon: string, part: string) => `paddock-${cluster}-addon-${addon}-${part}`;
+
+const specHash = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex').slice(0, 16);
+
+interface Desired {
+  name: string;
+  image: string;
+  env: string[];
+  ports: { containerPort: number; hostPort: number }[];
+  binds: string[];
+  labels: Record<string, string>;
+}
+
+/** Every host container of an addon (its proxies, controllers and what they made), or of all addons. */
+export async function addonContainers(runtime: DockerRuntime, cluster: string, addon?: string) {
+  const filters = [`${AddonLabels.addonOf}=${cluster}`, addon ? `${AddonLabels.addon}=${addon}` : AddonLabels.addon];
+  return runtime.listContainers(filters);
+}
+
+async function ensureContainer(runtime: DockerRuntime, d: Desired, what: string): Promise<void> {
+  const hash = specHash({ image: d.image, env: d.env, ports: d.ports, binds: d.binds });
+  const existing = (await runtime.listContainers([`${AddonLabels.part}=${d.labels[AddonLabels.part]}`, `${AddonLabels.addonOf}=${d.labels[AddonLabels.addonOf]}`])).find((c) => c.name === d.name);
+  if (existing && existing.labels[AddonLabels.spec] === hash && existing.state === 'running') return;
+  if (existing) await runtime.removeContainer(existing.id);
+  await runtime.removeContainer(d.name); // a same-named leftover without labels
+  const exposed: Record<string, object> = {};
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const p of d.ports) {
+    exposed[`${p.containerPort}/tcp`] = {};
+    bindings[`${p.containerPort}/tcp`] = [{ HostIp: '127.0.0.1', HostPort: p.hostPort ? String(p.hostPort) : '' }];
+  }
+  const container = await runtime.docker.createContainer({
+    name: d.name,
+    Image: d.image,
+    Env: d.env,
+    Labels: { ...d.labels, [AddonLabels.spec]: hash },
+    ExposedPorts: exposed,
+    HostConfig: { PortBindings: bindings, NetworkMode: NETWORK_NAME, Binds: d.binds, RestartPolicy: { Name: 'unless-stopped' } },
+  });
+  try {
+    await container.start();
+  } catch (e) {
+    await runtime.removeContainer(container.id);
+    const msg = (e as Error).message;
+    if (/port is already allocated|address already in use/i.test(msg)) {
+      const ports = d.ports.map((p) => p.hostPort).filter(Boolean);
+      throw new PaddockError(ErrorCodes.PORT_IN_USE, `${what}: a host port (${ports.join(', ')}) is already in use on 127.0.0.1`, {
+        remedy: 'choose other ports with --set (0 picks a free one), or stop what listens there',
+        cause: e,
+      });
+    }
+    throw new PaddockError(ErrorCodes.DOCKER_FAILED, `${what}: starting ${d.name} failed: ${msg}`, { cause: e });
+  }
+}
+
+/** Proxies from 127.0.0.1 ports to a NodePort on every node, through the paddock-lb image. */
+export async function ensureProxy(runtime: DockerRuntime, cluster: string, addon: string, proxy: HostProxy, params: Record<string, string | number>, lbImage: string): Promise<void> {
+  const nodes = (await getCluster(runtime, cluster)).nodes.filter((n) => n.role !== 'load-balancer' && n.ip);
+  const config = {
+    listeners: proxy.ports.map((p) => ({ listen: `:${p.containerPort}`, backends: nodes.map((n) => `${n.ip}:${p.nodePort}`) })),
+  };
+  await ensureContainer(
+    runtime,
+    {
+      name: hostContainerName(cluster, addon, proxy.name),
+      image: lbImage,
+      env: [`PADDOCK_LB_CONFIG=${JSON.stringify(config)}`],
+      ports: proxy.ports.map((p) => ({ containerPort: p.containerPort, hostPort: Number(params[p.hostPortParam] ?? 0) })),
+      binds: [],
+      labels: { [AddonLabels.addonOf]: cluster, [AddonLabels.addon]: addon, [AddonLabels.part]: `${addon}-${proxy.name}` },
+    },
+    `addon ${addon}`,
+  );
+}
+
+export async function ensureHostContainer(runtime: DockerRuntime, cluster: string, addon: string, hc: HostContainer, image: string, env: Record<string, string>): Promise<void> {
+  await ensureContainer(
+    runtime,
+    {
+      name: hostContainerName(cluster, addon, hc.name),
+      image,
+      env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      ports: [],
+      binds: hc.dockerSocket ? ['/var/run/docker.sock:/var/run/docker.sock'] : [],
+      labels: { [AddonLabels.addonOf]: cluster, [AddonLabels.addon]: addon, [AddonLabels.part]: `${addon}-${hc.name}` },
+    },
+    `addon ${addon}`,
+  );
+}
+
+/** Published 127.0.0.1 ports of an addon's proxies: { proxy: { port name: host port } }. */
+export async function proxyHostPorts(runtime: DockerRuntime, cluster: string, addon: string, proxies: HostProxy[]): Promise<Record<string, Record<string, number>>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const proxy of proxies) {
+    const info = await runtime.docker
+      .getContainer(hostContainerName(cluster, addon, proxy.name))
+      .inspect()
+      .catch(() => undefined);
+    if (!info) continue;
+    const ports: Record<string, number> = {};
+    for (const p of proxy.ports) {
+      const b = info.NetworkSettings.Ports?.[`${p.containerPort}/tcp`]?.[0];
+      if (b?.HostPort) ports[p.name] = Number(b.HostPort);
+    }
+    out[proxy.name] = ports;
+  }
+  return out;
+}
+
+/** Removes the controllers first (so they make nothing new), then everything else of the addon. */
+export async function removeAddonContainers(runtime: DockerRuntime, cluster: string, addon: string, controllers: string[]): Promise<number> {
+  for (const name of controllers) await runtime.removeContainer(hostContainerName(cluster, addon, name));
+  const rest = await addonContainers(runtime, cluster, addon);
+  await Promise.all(rest.map((c) => runtime.removeContainer(c.id)));
+  return rest.length + controllers.length;
+}

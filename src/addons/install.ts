@@ -1,0 +1,207 @@
+/**
+ * One generic installer for every addon of the catalog: apply exactly what
+ * the addon owns (server-side apply from the host, field manager "paddock",
+ * every object labelled managed-by=paddock + paddock.dev/addon=<id>), run its
+ * host containers, wait for its readiness checks; remove exactly that again.
+ * Whether an addon is enabled is read from the cluster, never from a file.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { ErrorCodes, PaddockError } from '../shared/errors.js';
+import type { Progress } from '../shared/progress.js';
+import { NETWORK_NAME } from '../shared/labels.js';
+import type { DockerRuntime } from '../provisioner/runtime/docker.js';
+import { ensureLbImage } from '../provisioner/lb-image.js';
+import type { CatalogEntry } from './catalog.js';
+import { ensureAddonImages } from './images.js';
+import { addonContainers, ensureHostContainer, ensureProxy, proxyHostPorts, removeAddonContainers } from './host.js';
+import { runChecks, type CheckResult } from './health.js';
+import { apiMessage, isNotFound, type ClusterApi } from './kube.js';
+import { ADDON_LABEL, ownershipSelector, renderManifests, renderString, renderUsage, resolveParams, type KubeObject } from './render.js';
+
+export const FIELD_MANAGER = 'paddock';
+
+export interface AddonState {
+  enabled: boolean;
+  health: 'healthy' | 'unhealthy' | 'unknown' | 'disabled';
+  status: string;
+  usage?: string;
+}
+
+/** The addon's objects with default params; names and kinds never depend on params or image tags. */
+function skeleton(entry: CatalogEntry, cluster: string): KubeObject[] {
+  const images = Object.fromEntries(entry.spec.images.map((i) => [i.name, `${i.name}:status`]));
+  return renderManifests(entry, { cluster, params: resolveParams(entry.spec), images });
+}
+
+const kindsOf = (objects: KubeObject[]) => [...new Map(objects.map((o) => [`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion, kind: o.kind }])).values()];
+
+async function apply(api: ClusterApi, objects: KubeObject[], progress: Progress, stepId: string): Promise<void> {
+  let done = 0;
+  for (const obj of objects) {
+    try {
+      await api.objects.patch(obj as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
+    } catch (e) {
+      throw new PaddockError(ErrorCodes.INTERNAL, `applying ${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name} failed: ${apiMessage(e)}`, { cause: e });
+    }
+    progress.percent(stepId, (++done / objects.length) * 100);
+  }
+}
+
+/** Objects of the addon present in the cluster: everything with its label, plus (for preinstalled addons) its manifest objects by name. */
+async function ownedObjects(api: ClusterApi, entry: CatalogEntry, cluster: string): Promise<KubeObject[]> {
+  const objects = skeleton(entry, cluster);
+  const found = new Map<string, KubeObject>();
+  const key = (o: KubeObject) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+  for (const { apiVersion, kind } of kindsOf(objects)) {
+    const list = await api.objects.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, ownershipSelector(entry.spec.name));
+    for (const item of list.items) found.set(key({ ...(item as KubeObject), apiVersion, kind }), { ...(item as KubeObject), apiVersion, kind });
+  }
+  if (entry.spec.detect) {
+    for (const o of objects) {
+      if (found.has(key(o))) continue;
+      const existing = await api.objects.read({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, namespace: o.metadata.namespace } }).catch((e) => {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      });
+      if (existing) found.set(key(o), o);
+    }
+  }
+  return [...found.values()];
+}
+
+export async function isEnabled(api: ClusterApi, runtime: DockerRuntime, entry: CatalogEntry, cluster: string): Promise<boolean> {
+  const objects = skeleton(entry, cluster);
+  if (objects.length) {
+    const first = objects[0]!;
+    const list = await api.objects.list(first.apiVersion, first.kind, undefined, undefined, undefined, undefined, undefined, ownershipSelector(entry.spec.name), 1);
+    if (list.items.length) return true;
+  }
+  if (entry.spec.detect) {
+    const d = entry.spec.detect;
+    const found = await api.objects.read({ apiVersion: d.apiVersion, kind: d.kind, metadata: { name: d.name, namespace: d.namespace } }).catch(() => undefined);
+    if (found) return true;
+  }
+  return (await addonContainers(runtime, cluster, entry.spec.name)).length > 0;
+}
+
+export async function addonState(api: ClusterApi, runtime: DockerRuntime, entry: CatalogEntry, cluster: string, deep: boolean): Promise<AddonState> {
+  if (!(await isEnabled(api, runtime, entry, cluster))) return { enabled: false, health: 'disabled', status: 'not enabled' };
+  const hostPorts = await proxyHostPorts(runtime, cluster, entry.spec.name, entry.spec.hostProxies);
+  const results = await runChecks({ api, runtime, cluster, addon: entry.spec.name, hostPorts }, entry.spec.readiness, deep);
+  const usage = renderUsage(entry.spec, { cluster: { name: cluster }, hostPorts, params: resolveParams(entry.spec) });
+  return summarize(results, usage);
+}
+
+function summarize(results: CheckResult[], usage?: string): AddonState {
+  if (!results.length) return { enabled: true, health: 'unknown', status: 'no readiness checks', usage };
+  const ok = results.every((r) => r.ok);
+  return { enabled: true, health: ok ? 'healthy' : 'unhealthy', status: results.map((r) => `${r.ok ? '✓' : '✗'} ${r.detail}`).join('\n'), usage };
+}
+
+/** `https://<control-plane endpoint>` as seen from containers on the Docker network. */
+async function inNetworkServer(api: ClusterApi): Promise<string> {
+  const cm = await api.core.readNamespacedConfigMap({ name: 'kubeadm-config', namespace: 'kube-system' });
+  const endpoint = /controlPlaneEndpoint:\s*"?([^\s"]+)"?/.exec(cm.data?.ClusterConfiguration ?? '')?.[1];
+  if (!endpoint) throw new PaddockError(ErrorCodes.INTERNAL, 'kubeadm-config has no controlPlaneEndpoint');
+  return `https://${endpoint}`;
+}
+
+async function serviceAccountToken(api: ClusterApi, namespace: string, name: string): Promise<{ token: string; ca: string }> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const s = await api.core.readNamespacedSecret({ name, namespace }).catch(() => undefined);
+    if (s?.data?.token && s.data['ca.crt']) return { token: Buffer.from(s.data.token, 'base64').toString(), ca: s.data['ca.crt'] };
+    if (Date.now() > deadline) throw new PaddockError(ErrorCodes.TIMEOUT, `the token of secret ${namespace}/${name} was not filled in within 30 s`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+export interface EnableOptions {
+  api: ClusterApi;
+  runtime: DockerRuntime;
+  cluster: string;
+  entry: CatalogEntry;
+  settings?: Record<string, string>;
+  progress: Progress;
+  readyTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export async function enable(o: EnableOptions): Promise<AddonState> {
+  const { api, runtime, cluster, entry, progress } = o;
+  const spec = entry.spec;
+  const params = resolveParams(spec, o.settings);
+  const images = await ensureAddonImages(runtime, cluster, spec.images, progress);
+  const objects = renderManifests(entry, { cluster, params, images });
+  if (objects.length) await progress.step('apply', `Applying ${objects.length} objects of ${spec.name}`, () => apply(api, objects, progress, 'apply'));
+  if (spec.hostProxies.length || spec.hostContainers.length) {
+    await progress.step('host', `Host containers of ${spec.name}`, async () => {
+      const lbImage = await ensureLbImage(runtime, progress);
+      for (const proxy of spec.hostProxies) await ensureProxy(runtime, cluster, spec.name, proxy, params, lbImage);
+      for (const hc of spec.hostContainers) {
+        const values = { cluster: { name: cluster }, params, images, lbImage, network: NETWORK_NAME };
+        const env: Record<string, string> = Object.fromEntries(Object.entries(hc.env).map(([k, v]) => [k, String(renderString(v, values, `${spec.name}/hostContainers.${hc.name}`))]));
+        if (hc.credentials) {
+          const { token, ca } = await serviceAccountToken(api, hc.credentials.namespace, hc.credentials.secret);
+          Object.assign(env, { KUBE_SERVER: await inNetworkServer(api), KUBE_TOKEN: token, KUBE_CA: ca });
+        }
+        await ensureHostContainer(runtime, cluster, spec.name, hc, images[hc.image]!, env);
+      }
+    });
+  }
+  return progress.step('ready', `Waiting for ${spec.name} to be ready`, async () => {
+    const deadline = Date.now() + (o.readyTimeoutMs ?? 180_000);
+    const hostPorts = await proxyHostPorts(runtime, cluster, spec.name, spec.hostProxies);
+    const usage = renderUsage(spec, { cluster: { name: cluster }, hostPorts, params });
+    for (;;) {
+      if (o.signal?.aborted) throw new PaddockError(ErrorCodes.CANCELLED, `enabling ${spec.name} was cancelled`);
+      const results = await runChecks({ api, runtime, cluster, addon: spec.name, hostPorts }, spec.readiness, true);
+      const state = summarize(results, usage);
+      if (state.health !== 'unhealthy') return state;
+      if (Date.now() > deadline) {
+        throw new PaddockError(ErrorCodes.TIMEOUT, `${spec.name} is applied but not ready after ${Math.round((o.readyTimeoutMs ?? 180_000) / 1000)} s`, {
+          output: state.status,
+          remedy: `see \`paddock addons status ${spec.name} --cluster ${cluster}\`; disable it with \`paddock addons disable ${spec.name}\``,
+        });
+      }
+      progress.log(state.status.split('\n').filter((l) => l.startsWith('✗')).join('; '), 'ready');
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  });
+}
+
+export async function disable(o: Omit<EnableOptions, 'settings'>): Promise<void> {
+  const { api, runtime, cluster, entry, progress } = o;
+  const spec = entry.spec;
+  await progress.step('host', `Removing host containers of ${spec.name}`, async () => {
+    const n = await removeAddonContainers(runtime, cluster, spec.name, spec.hostContainers.map((h) => h.name));
+    progress.log(`${n} container(s)`, 'host');
+  });
+  await progress.step('delete', `Deleting the objects of ${spec.name}`, async () => {
+    const owned = await ownedObjects(api, entry, cluster);
+    // Reverse manifest order: workloads before their RBAC, namespaces last.
+    const order = new Map(skeleton(entry, cluster).map((o, i) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, i]));
+    owned.sort((a, b) => (order.get(`${b.kind}/${b.metadata.namespace ?? ''}/${b.metadata.name}`) ?? -1) - (order.get(`${a.kind}/${a.metadata.namespace ?? ''}/${a.metadata.name}`) ?? -1));
+    for (const obj of owned) {
+      await api.objects.delete({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace } }, undefined, undefined, undefined, undefined, 'Background').catch((e) => {
+        if (!isNotFound(e)) throw new PaddockError(ErrorCodes.INTERNAL, `deleting ${obj.kind} ${obj.metadata.name} failed: ${apiMessage(e)}`, { cause: e });
+      });
+    }
+    progress.log(`${owned.length} object(s)`, 'delete');
+  });
+  await progress.step('gone', `Waiting until nothing of ${spec.name} is left`, async () => {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const left = await ownedObjects(api, entry, cluster);
+      const containers = await addonContainers(runtime, cluster, spec.name);
+      if (!left.length && !containers.length) return;
+      if (Date.now() > deadline) {
+        throw new PaddockError(ErrorCodes.TIMEOUT, `${spec.name}: ${left.length} object(s) still there after 120 s`, { output: left.map((l) => `${l.kind} ${l.metadata.name}`).join('\n') });
+      }
+      await Promise.all(containers.map((c) => runtime.removeContainer(c.id)));
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  });
+}
+
+export { ADDON_LABEL };
