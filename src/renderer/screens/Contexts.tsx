@@ -1,5 +1,6 @@
 import { Badge, Button, Group, Modal, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
+import { Link } from 'react-router-dom';
 import type { ContextInfo } from '../../shared/api.js';
 import { call } from '../client.js';
 import { ConfirmModal, EmptyState, PageHeader, Loading } from '../components/bits.js';
@@ -89,7 +90,17 @@ export function ContextsScreen() {
       {action.error != null && <ErrorNotice error={action.error} onClose={action.clear} />}
       {q.isPending && <Loading label="Loading contexts" />}
       {q.error && <ErrorNotice error={q.error} onRetry={() => void q.refetch()} />}
-      {q.data && contexts.length === 0 && <EmptyState title="No contexts in your kubeconfig" description="Create a cluster and Paddock adds its context here." />}
+      {q.data && contexts.length === 0 && (
+        <EmptyState
+          title="No contexts in your kubeconfig"
+          description="Create a cluster and Paddock adds its context here, next to any others you have."
+          action={
+            <Button component={Link} to="/clusters/new">
+              Create cluster
+            </Button>
+          }
+        />
+      )}
       {contexts.length > 0 && (
         <Table highlightOnHover aria-label="Contexts">
           <Table.Thead>
