@@ -13,6 +13,9 @@ import type { NodeImageSource } from '../provisioner/create.js';
 import { buildNodeImage, DEFAULT_KUBERNETES_VERSION, findNodeImage } from '../provisioner/node-image/index.js';
 import { paddockKubeconfigWriter } from '../kube/paddock-entries.js';
 import { contextHandlers } from '../kube/contexts.js';
+import { ForwardManager } from '../kube/forwards/manager.js';
+import { forwardHandlers } from '../kube/forwards/handlers.js';
+import type { EventBus } from './events.js';
 import { addonHandlers } from '../addons/index.js';
 
 export function createCore(overrides: Partial<ApiHandlers> = {}): ApiHandlers {
@@ -30,6 +33,7 @@ export function createCore(overrides: Partial<ApiHandlers> = {}): ApiHandlers {
     unpauseCluster: na('unpausing clusters', 'cluster lifecycle'),
     getKubeconfig: na('kubeconfig export', 'real clusters'),
     loadImages: na('load-image', 'cluster lifecycle'),
+    exportLogs: na('export-logs', 'cluster lifecycle'),
     listNodeImages: na('node images', 'node images'),
     buildNodeImage: na('node image builds', 'node images'),
     removeNodeImage: na('node image removal', 'node images'),
@@ -47,12 +51,19 @@ export function createCore(overrides: Partial<ApiHandlers> = {}): ApiHandlers {
     removeForward: na('port-forwards', 'port-forwards'),
     startForward: na('port-forwards', 'port-forwards'),
     stopForward: na('port-forwards', 'port-forwards'),
+    startAllForwards: na('port-forwards', 'port-forwards'),
+    stopAllForwards: na('port-forwards', 'port-forwards'),
+    startProxy: na('proxy', 'port-forwards'),
+    stopProxy: na('proxy', 'port-forwards'),
   };
   return { ...base, ...overrides };
 }
 
-/** The real core: every handler that has landed, the rest say "not available yet". */
-export function createDefaultCore(): ApiHandlers {
+/**
+ * The real core: every handler that has landed, the rest say "not available yet".
+ * Pass the face's bus to get `forwards.changed` pushed as forwards change.
+ */
+export function createDefaultCore(opts: { bus?: EventBus } = {}): ApiHandlers {
   const runtime = dockerRuntime();
   const nodeImages: NodeImageSource = {
     defaultVersion: DEFAULT_KUBERNETES_VERSION,
@@ -66,5 +77,6 @@ export function createDefaultCore(): ApiHandlers {
     ...nodeImageHandlers(),
     ...contextHandlers,
     ...addonHandlers({ runtime }),
+    ...forwardHandlers(new ForwardManager({ onChange: () => opts.bus?.emit({ type: 'forwards.changed' }) })),
   });
 }

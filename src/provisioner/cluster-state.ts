@@ -8,6 +8,7 @@ import { Labels, type NodeRole } from '../shared/labels.js';
 import { contextNameFor } from '../shared/names.js';
 import type { DockerRuntime } from './runtime/docker.js';
 import type { ContainerInfo } from './runtime/types.js';
+import { heldLock } from './cluster-lock.js';
 
 function nodeStatus(c: ContainerInfo): NodeSummary['status'] {
   switch (c.state) {
@@ -69,6 +70,33 @@ export function summarize(name: string, containers: ContainerInfo[]): ClusterSum
   };
 }
 
+/** Written in the first control plane when a create has run to its end. */
+export const CREATED_MARKER = '/var/lib/paddock/created';
+
+async function hasCreatedMarker(runtime: DockerRuntime, container: string): Promise<boolean> {
+  try {
+    await runtime.docker.getContainer(container).infoArchive({ path: CREATED_MARKER });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Adds what containers alone cannot tell: a create still running (its lock
+ * is held) or one that was killed (no completion marker, no live creator).
+ */
+async function withLifecycle(runtime: DockerRuntime, c: ClusterSummary): Promise<ClusterSummary> {
+  const lock = heldLock(c.name);
+  if (lock?.operation === 'create') return { ...c, status: 'creating', reason: `being created since ${lock.since}` };
+  if (lock) return c;
+  const first = c.nodes.find((n) => n.role === 'control-plane');
+  if (first && !(await hasCreatedMarker(runtime, first.name))) {
+    return { ...c, status: 'broken', reason: 'its create was interrupted before the end; `paddock delete ' + c.name + '` removes what is left' };
+  }
+  return c;
+}
+
 export async function listClusters(runtime: DockerRuntime): Promise<ClusterSummary[]> {
   const containers = await runtime.listContainers([Labels.cluster]);
   const byCluster = new Map<string, ContainerInfo[]>();
@@ -77,7 +105,8 @@ export async function listClusters(runtime: DockerRuntime): Promise<ClusterSumma
     if (!name) continue;
     (byCluster.get(name) ?? byCluster.set(name, []).get(name)!).push(c);
   }
-  return [...byCluster.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, cs]) => summarize(name, cs));
+  const summaries = [...byCluster.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, cs]) => summarize(name, cs));
+  return Promise.all(summaries.map((c) => withLifecycle(runtime, c)));
 }
 
 export async function clusterContainers(runtime: DockerRuntime, name: string): Promise<ContainerInfo[]> {
@@ -89,5 +118,5 @@ export async function getCluster(runtime: DockerRuntime, name: string): Promise<
   if (cs.length === 0) {
     throw new PaddockError(ErrorCodes.CLUSTER_NOT_FOUND, `no cluster named "${name}"`, { remedy: 'see `paddock list`, or create it with `paddock create --name ' + name + '`' });
   }
-  return summarize(name, cs);
+  return withLifecycle(runtime, summarize(name, cs));
 }

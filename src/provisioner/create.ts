@@ -14,7 +14,8 @@ import { Labels } from '../shared/labels.js';
 import { planCluster, type ClusterPlan } from './plan.js';
 import { assertPortsFree } from './ports.js';
 import { NodeExec } from './node-exec.js';
-import { getCluster } from './cluster-state.js';
+import { CREATED_MARKER, getCluster } from './cluster-state.js';
+import { withClusterLock } from './cluster-lock.js';
 import { removeClusterResources } from './delete.js';
 import type { DockerRuntime } from './runtime/docker.js';
 import { adminCredentials, hostServer, type AdminCredentials } from './admin-kubeconfig.js';
@@ -45,11 +46,15 @@ export interface CreateDeps {
 const steps: Step[] = [createNodesStep, waitContainerdStep, containerdPatchesStep, kubeadmInitStep, addonsStep, joinStep, waitReadyStep];
 
 export async function createCluster(deps: CreateDeps, input: CreateClusterInput & { name: string }, op: OpContext): Promise<ClusterSummary> {
-  const progress = new Progress(op.opId, op.progress);
   const plan = planCluster(input);
+  await deps.runtime.ping();
+  return withClusterLock(plan.name, 'create', () => createLocked(deps, plan, op));
+}
+
+async function createLocked(deps: CreateDeps, plan: ClusterPlan, op: OpContext): Promise<ClusterSummary> {
+  const progress = new Progress(op.opId, op.progress);
   const { runtime } = deps;
 
-  await runtime.ping();
   const existing = await runtime.listContainers([`${Labels.cluster}=${plan.name}`]);
   if (existing.length > 0) {
     throw new PaddockError(ErrorCodes.CLUSTER_EXISTS, `a cluster named "${plan.name}" already exists`, {
@@ -97,6 +102,8 @@ export async function createCluster(deps: CreateDeps, input: CreateClusterInput 
       wroteKubeconfig = true;
       await deps.kubeconfig.upsert(plan.name, creds);
     });
+    // Last: the mark that this create ran to its end (see cluster-state).
+    await ctx.exec.run(ctx.bootstrapNode().name, ['sh', '-c', `mkdir -p "$(dirname ${CREATED_MARKER})" && date -u +%FT%TZ > ${CREATED_MARKER}`]);
   } catch (e) {
     const err = op.signal?.aborted ? toPaddockError(op.signal.reason ?? e) : toPaddockError(e);
     if (plan.retain) {

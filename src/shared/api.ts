@@ -14,7 +14,7 @@ export const ClusterNameSchema = z.string().superRefine((name, ctx) => {
 });
 
 export const NodeStatusSchema = z.enum(['running', 'stopped', 'paused', 'missing', 'unknown']);
-export const ClusterStatusSchema = z.enum(['running', 'stopped', 'paused', 'degraded', 'broken']);
+export const ClusterStatusSchema = z.enum(['creating', 'running', 'stopped', 'paused', 'degraded', 'broken']);
 
 export const NodeSummarySchema = z.object({
   name: z.string(),
@@ -111,17 +111,40 @@ export const ForwardSpecSchema = z.object({
   localPort: z.number().int().min(0).max(65535),
   remotePort: z.union([z.number().int().min(1).max(65535), z.string().min(1)]),
   autoStart: z.boolean().default(true),
+  /** The kubeconfig file that holds the context (remembered, so a forward can say when it is gone). */
+  kubeconfig: z.string().optional(),
 });
+export type ForwardSpec = z.input<typeof ForwardSpecSchema>;
 export const ForwardInfoSchema = ForwardSpecSchema.extend({
   id: z.string(),
+  /** stopped; waiting (for a ready pod, or for the cluster); connected (to `pod`); error (`reason`, retried with backoff). */
   state: z.enum(['stopped', 'waiting', 'connected', 'error']),
+  /** Why the forward is in this state, in words. */
+  reason: z.string().optional(),
   pod: z.string().optional(),
+  /** The pod's port that `remotePort` resolved to. */
+  podPort: z.number().optional(),
+  /** Bytes from the pod to local clients, and from local clients to the pod, since the forward started. */
   bytesIn: z.number(),
   bytesOut: z.number(),
+  /** Connections open now, and since the forward started. */
   connections: z.number(),
+  connectionsTotal: z.number().optional(),
   lastError: z.string().optional(),
+  /** This process holds the forward (false: another Paddock process may). */
+  local: z.boolean().optional(),
 });
 export type ForwardInfo = z.infer<typeof ForwardInfoSchema>;
+
+export const ProxyInputSchema = z.object({
+  context: z.string().min(1),
+  kubeconfig: z.string().optional(),
+  address: z.string().default('127.0.0.1'),
+  /** 0: any free port. */
+  port: z.number().int().min(0).max(65535).default(8001),
+});
+export const ProxyInfoSchema = z.object({ id: z.string(), context: z.string(), url: z.string() });
+export type ProxyInfo = z.infer<typeof ProxyInfoSchema>;
 
 const NameInput = z.object({ name: ClusterNameSchema });
 const Empty = z.object({});
@@ -144,6 +167,7 @@ export const api = {
   pauseCluster: op(NameInput, ClusterSummarySchema),
   unpauseCluster: op(NameInput, ClusterSummarySchema),
   getKubeconfig: op(NameInput.extend({ internal: z.boolean().optional() }), z.object({ kubeconfig: z.string() })),
+  exportLogs: op(NameInput.extend({ dir: z.string().optional() }), z.object({ dir: z.string(), archive: z.string() }), { job: true }),
   loadImages: op(NameInput.extend({ images: z.array(z.string().min(1)).min(1) }), Void, { job: true }),
 
   listNodeImages: op(Empty, z.object({ images: z.array(NodeImageSchema) })),
@@ -167,6 +191,12 @@ export const api = {
   removeForward: op(z.object({ id: z.string() }), Void),
   startForward: op(z.object({ id: z.string() }), ForwardInfoSchema),
   stopForward: op(z.object({ id: z.string() }), ForwardInfoSchema),
+  /** App start (GUI, tray, `forward start --all`): start saved forwards, only the auto-start ones unless told. */
+  startAllForwards: op(z.object({ autoStartOnly: z.boolean().default(true) }), z.object({ forwards: z.array(ForwardInfoSchema) })),
+  stopAllForwards: op(Empty, z.object({ forwards: z.array(ForwardInfoSchema) })),
+  /** kubectl proxy: the context's API on a local port without credentials; lives as long as this process. */
+  startProxy: op(ProxyInputSchema, ProxyInfoSchema),
+  stopProxy: op(z.object({ id: z.string() }), Void),
 } as const;
 
 export type Api = typeof api;

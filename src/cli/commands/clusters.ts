@@ -149,8 +149,10 @@ export function registerClusterCommands(program: Command, env: CliEnv): void {
     .command('export-logs')
     .description("collect every node's logs, events and the cluster config into a folder and a .tar.gz")
     .argument('[name]', 'cluster name', DEFAULT_CLUSTER_NAME)
-    .argument('[dir]', 'output folder')
-    .action(async () => {
-      throw new PaddockError(ErrorCodes.NOT_IMPLEMENTED, 'export-logs is not available yet in this version of Paddock (cluster lifecycle)');
+    .argument('[dir]', 'output folder (default: ./paddock-logs-<name>-<time>)')
+    .action(async (name: string, dir: string | undefined) => {
+      const r = await env.call('exportLogs', { name, dir });
+      if (env.flags().output === 'json') process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      else process.stdout.write(`Logs of "${name}" are in ${r.dir}\nand in one file for a bug report: ${r.archive}\n`);
     });
 }

@@ -37,12 +37,16 @@ export function registerUiCommand(program: Command, env: CliEnv): void {
         });
       }
       await ensureRenderer((s) => env.say(s));
-      const [{ startWebServer }, { createDefaultCore }, { EventBus }] = await Promise.all([
+      const [{ startWebServer }, { createDefaultCore }, { EventBus }, { startWatchers }, { dockerRuntime }] = await Promise.all([
         import('../../server/index.js'),
         import('../../core/index.js'),
         import('../../core/events.js'),
+        import('../../core/watchers.js'),
+        import('../../provisioner/runtime/docker.js'),
       ]);
-      const server = await startWebServer({ core: createDefaultCore(), bus: new EventBus(), port: o.port });
+      const bus = new EventBus();
+      const stopWatching = startWatchers(dockerRuntime(), bus);
+      const server = await startWebServer({ core: createDefaultCore(), bus, port: o.port });
       process.stdout.write(`Paddock is at ${server.url}\n(listening on 127.0.0.1 only; the token in the URL is required; Ctrl-C to stop)\n`);
       if (o.open) openInBrowser(server.url);
       await new Promise<void>((resolve) => {
@@ -50,6 +54,7 @@ export function registerUiCommand(program: Command, env: CliEnv): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      stopWatching();
       await server.close();
     });
 }

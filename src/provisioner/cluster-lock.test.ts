@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { acquireClusterLock, heldLock, lockPath, withClusterLock } from './cluster-lock.js';
+
+describe('per-cluster lock', () => {
+  let home: string;
+  beforeEach(() => {
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'paddock-lock-'));
+    process.env.PADDOCK_HOME = home;
+  });
+  afterEach(() => {
+    delete process.env.PADDOCK_HOME;
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('refuses a second operation while a live process holds it, naming the operation', async () => {
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 10000)']);
+    try {
+      fs.mkdirSync(path.dirname(lockPath('dev')), { recursive: true });
+      fs.writeFileSync(lockPath('dev'), JSON.stringify({ pid: child.pid, operation: 'create', since: '2026-11-25T10:00:00.000Z' }));
+      expect(() => acquireClusterLock('dev', 'delete')).toThrow(/cluster "dev" is busy: create since 2026-11-25T10:00:00.000Z/);
+      expect(heldLock('dev')?.operation).toBe('create');
+    } finally {
+      child.kill();
+    }
+  });
+
+  it('takes over a lock whose process is gone, and releases its own', async () => {
+    fs.mkdirSync(path.dirname(lockPath('dev')), { recursive: true });
+    fs.writeFileSync(lockPath('dev'), JSON.stringify({ pid: 2 ** 22 + 12345, operation: 'create', since: 'x' }));
+    expect(heldLock('dev')).toBeUndefined();
+    await withClusterLock('dev', 'delete', async () => {
+      expect(heldLock('dev')?.operation).toBe('delete');
+    });
+    expect(fs.existsSync(lockPath('dev'))).toBe(false);
+  });
+
+  it('releases on failure', async () => {
+    await expect(withClusterLock('dev', 'stop', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(fs.existsSync(lockPath('dev'))).toBe(false);
+  });
+});
