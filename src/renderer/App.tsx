@@ -1,4 +1,6 @@
-import { ActionIcon, AppShell, Badge, Group, NavLink, Text, Tooltip, useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
+import { ActionIcon, AppShell, Badge, Burger, Group, NavLink, Text, Tooltip, useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { useEffect } from 'react';
 import { Navigate, NavLink as RouterLink, Route, Routes, useLocation } from 'react-router-dom';
 import { useJobs, useLiveUpdates } from './hooks/use-api.js';
 import { ClustersScreen } from './screens/Clusters.js';
@@ -42,11 +44,16 @@ export function App() {
   const jobs = useJobs();
   const running = Object.values(jobs).filter((j) => j.info.state === 'running').length;
   const location = useLocation();
+  const [navOpen, nav] = useDisclosure(false);
+  // On a narrow window the sidebar is a drawer: close it after navigating.
+  const closeNav = nav.close;
+  useEffect(() => closeNav(), [location.pathname]); // eslint-disable-line react-hooks/exhaustive-deps
   return (
-    <AppShell header={{ height: 56 }} navbar={{ width: 210, breakpoint: 'xs' }} padding="lg">
+    <AppShell header={{ height: 56 }} navbar={{ width: 210, breakpoint: 'sm', collapsed: { mobile: !navOpen } }} padding="lg">
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between">
           <Group gap="xs">
+            <Burger opened={navOpen} onClick={nav.toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
             <img src={logoUrl} alt="" width={28} height={28} />
             <Text fw={700} size="lg">
               Paddock

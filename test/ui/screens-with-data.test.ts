@@ -194,6 +194,34 @@ describe.skipIf(!!missing)('screens with data', () => {
     await page.close();
   });
 
+  it('works from the keyboard and on a narrow window', async () => {
+    const page = await open('/clusters');
+    await page.getByRole('table', { name: 'Clusters' }).waitFor();
+    // Tab to the sidebar's Contexts link and follow it with Enter.
+    let reached = false;
+    for (let i = 0; i < 12 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => document.activeElement?.textContent === 'Contexts');
+    }
+    expect(reached).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Contexts', level: 2 }).waitFor();
+    // Narrow: the sidebar hides behind a burger button.
+    await page.setViewportSize({ width: 480, height: 800 });
+    const forwards = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Port-forwards' });
+    const onScreen = async () => {
+      const box = await forwards.boundingBox();
+      return !!box && box.x + box.width > 0;
+    };
+    await expect.poll(onScreen).toBe(false);
+    await shot(page, 'narrow-closed-light');
+    await page.getByRole('button', { name: 'Toggle navigation' }).click();
+    await forwards.click();
+    await page.getByRole('heading', { name: 'Port-forwards', level: 2 }).waitFor();
+    await shot(page, 'narrow-forwards-light');
+    await page.close();
+  });
+
   it('is interactive fast and renders 10 clusters quickly (figures printed)', async () => {
     const extra = Array.from({ length: 10 - fx.clusters.length }, (_, i) => ({
       name: `bench-${i}`,
