@@ -114,7 +114,7 @@ describe.skipIf(!!missing)('web UI against the real core', () => {
         const alert = page.getByRole('alert').first();
         await alert.waitFor();
         if (title) expect(await alert.textContent()).toContain(title);
-        expect((await alert.textContent())?.toLowerCase()).toContain(env.error.message.slice(1, 30).toLowerCase());
+        expect((await alert.textContent())?.toLowerCase()).toContain(env.error.message.replace(/`/g, '').slice(1, 30).toLowerCase());
       } else {
         // Some content, never a blank main area.
         await expect.poll(async () => (await page.locator('main').innerText()).length).toBeGreaterThan(40);
