@@ -1,7 +1,9 @@
 /** Node images present in the local Docker engine: list, find, remove. */
+import fs from 'node:fs/promises';
 import { ErrorCodes, PaddockError } from '../../shared/errors.js';
 import { imagesWithLabels, inspectImages, removeImage, type ImageInspect } from './docker.js';
 import { defaultNodeImageName, DEFAULT_KUBERNETES_VERSION, ImageLabels } from './recipe.js';
+import { run } from './run.js';
 
 export interface NodeImageInfo {
   /** Reference to use with `docker run` (repo:tag, or the id when untagged). */
@@ -71,4 +73,23 @@ export async function removeNodeImage(ref: string): Promise<void> {
     }
     throw e;
   }
+}
+
+/**
+ * Removes the node-image build caches: the paddock-stage/* images, containers
+ * a crashed build left behind, and the cache folder. Node images themselves
+ * stay. The next build is a cold one (Go's own caches stay warm).
+ */
+export async function pruneNodeImageBuildCache(cacheDir: string): Promise<{ images: number }> {
+  const quiet = (doing: string): { doing: string; stream: boolean } => ({ doing, stream: false });
+  const leftovers = (
+    await run('docker', ['ps', '-a', '--quiet', '--filter', 'name=^paddock-preload-', '--filter', 'name=^paddock-tools-'], quiet('listing build containers'))
+  ).stdout.split('\n').filter(Boolean);
+  if (leftovers.length) await run('docker', ['rm', '--force', '--volumes', ...leftovers], quiet('removing build containers'));
+  const stage = (await run('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', 'paddock-stage/*'], quiet('listing stage images'))).stdout
+    .split('\n')
+    .filter(Boolean);
+  for (const ref of stage) await removeImage(ref, { force: true }).catch(() => undefined);
+  await fs.rm(cacheDir, { recursive: true, force: true });
+  return { images: stage.length };
 }
