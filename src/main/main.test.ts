@@ -58,9 +58,13 @@ describe('window security', () => {
     expect(nav('will-navigate', 'app://paddock/index.html#/x')).toBe(false);
     expect(nav('will-redirect', 'http://127.0.0.1:1/')).toBe(true);
     expect(nav('will-attach-webview')).toBe(true);
+    // Newer Electron: the URL on the event wins over the deprecated argument.
+    let prevented = false;
+    handlers['will-navigate']!({ preventDefault: () => (prevented = true), url: 'https://evil.example/2' } as never, APP_URL);
+    expect(prevented).toBe(true);
     expect(openHandler!({ url: 'http://127.0.0.1:8080/' })).toEqual({ action: 'deny' });
     expect(openHandler!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
-    expect(opened).toEqual(['https://evil.example/', 'http://127.0.0.1:8080/']);
+    expect(opened).toEqual(['https://evil.example/', 'https://evil.example/2', 'http://127.0.0.1:8080/']);
     expect(permissionAllowed('clipboard-sanitized-write')).toBe(true);
     expect(permissionAllowed('media')).toBe(false);
   });

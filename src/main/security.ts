@@ -76,6 +76,8 @@ export function isExternalAllowed(url: string): boolean {
 
 interface NavEvent {
   preventDefault(): void;
+  /** Electron ≥ 25 puts the target on the event; the second argument is deprecated. */
+  url?: string;
 }
 
 export interface ContentsLike {
@@ -87,13 +89,14 @@ export interface ContentsLike {
 /** Blocks navigation away from the app and every new window; safe links go to the system browser. */
 export function hardenContents(contents: ContentsLike, openExternal: (url: string) => void): void {
   contents.on('will-navigate', (e: NavEvent, url: string) => {
-    if (!isAppUrl(url)) {
+    const target = e.url ?? url;
+    if (!isAppUrl(target)) {
       e.preventDefault();
-      if (isExternalAllowed(url)) openExternal(url);
+      if (isExternalAllowed(target)) openExternal(target);
     }
   });
   contents.on('will-redirect', (e: NavEvent, url: string) => {
-    if (!isAppUrl(url)) e.preventDefault();
+    if (!isAppUrl(e.url ?? url)) e.preventDefault();
   });
   contents.on('will-attach-webview', (e: NavEvent) => e.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
