@@ -120,3 +120,19 @@ describe('job tracker', () => {
     expect(describeJob('stopCluster', { name: 'dev' })).toBe('Stop cluster dev');
   });
 });
+
+import { opNames, type ApiHandlers } from '../shared/api.js';
+
+describe('every contract operation', () => {
+  const called: string[] = [];
+  const spy = Object.fromEntries(opNames.map((op) => [op, async () => void called.push(op)])) as unknown as ApiHandlers;
+  const d = createDispatcher({ core: spy, bus: new EventBus() });
+
+  it.each(opNames)('%s refuses a payload that is not its input, without calling the core', async (op) => {
+    for (const bad of [42, 'x', [], true]) {
+      const r = await d.invoke(op, bad);
+      expect('error' in r && r.error.code, `${op} with ${JSON.stringify(bad)}`).toBe('USAGE');
+    }
+    expect(called.filter((c) => c === op)).toEqual([]);
+  });
+});

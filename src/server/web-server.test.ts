@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createCore } from '../core/index.js';
 import { EventBus } from '../core/events.js';
-import type { PushEvent } from '../shared/api.js';
+import { opNames, type PushEvent } from '../shared/api.js';
 import { Progress } from '../shared/progress.js';
 import { startWebServer, type WebServer } from './web-server.js';
 import { resolveStatic } from './static-files.js';
@@ -146,6 +146,14 @@ describe('web mode server', () => {
     const na = await call(base, '/api/listClusters', { method: 'POST', headers: auth(), body: '{}' });
     expect(na.status).toBe(501);
     expect(JSON.parse(na.body).error).toMatchObject({ code: 'NOT_IMPLEMENTED' });
+  });
+
+  it('answers 400 with issues for a wrong payload on every operation of the contract', async () => {
+    for (const op of opNames) {
+      const r = await call(base, `/api/${op}`, { method: 'POST', headers: auth(), body: '42' });
+      expect(r.status, op).toBe(400);
+      expect(JSON.parse(r.body).issues.length, op).toBeGreaterThan(0);
+    }
   });
 
   it('refuses WebSockets without the token or from a foreign Origin', async () => {
