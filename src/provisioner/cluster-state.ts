@@ -73,12 +73,23 @@ export function summarize(name: string, containers: ContainerInfo[]): ClusterSum
 /** Written in the first control plane when a create has run to its end. */
 export const CREATED_MARKER = '/var/lib/paddock/created';
 
-async function hasCreatedMarker(runtime: DockerRuntime, container: string): Promise<boolean> {
+/** undefined when it cannot be told (the engine's archive API hangs on paused containers). */
+async function hasCreatedMarker(runtime: DockerRuntime, container: string): Promise<boolean | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), 3000);
+  });
+  const probe = runtime.docker
+    .getContainer(container)
+    .infoArchive({ path: CREATED_MARKER })
+    .then(
+      () => true,
+      (e: { statusCode?: number }) => (e?.statusCode === 404 ? false : undefined),
+    );
   try {
-    await runtime.docker.getContainer(container).infoArchive({ path: CREATED_MARKER });
-    return true;
-  } catch {
-    return false;
+    return await Promise.race([probe, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -91,7 +102,7 @@ async function withLifecycle(runtime: DockerRuntime, c: ClusterSummary): Promise
   if (lock?.operation === 'create') return { ...c, status: 'creating', reason: `being created since ${lock.since}` };
   if (lock) return c;
   const first = c.nodes.find((n) => n.role === 'control-plane');
-  if (first && !(await hasCreatedMarker(runtime, first.name))) {
+  if (first && first.status !== 'paused' && (await hasCreatedMarker(runtime, first.name)) === false) {
     return { ...c, status: 'broken', reason: 'its create was interrupted before the end; `paddock delete ' + c.name + '` removes what is left' };
   }
   return c;
