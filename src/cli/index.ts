@@ -7,7 +7,8 @@ import { ExitCodes, exitCodeFor, toPaddockError } from '../shared/errors.js';
 import { PADDOCK_VERSION } from '../shared/version.js';
 import { globalFlags, makeEnv } from './env.js';
 import { registerClusterCommands } from './commands/clusters.js';
-import { registerAddonCommands, registerContextCommands, registerForwardCommands, registerMiscCommands, registerNodeImageCommands } from './commands/other.js';
+import { registerAddonCommands, registerContextCommands, registerMiscCommands, registerNodeImageCommands } from './commands/other.js';
+import { registerForwardCommands, registerProxyCommand } from './commands/forward.js';
 import { registerUiCommand } from './commands/ui.js';
 
 const EXIT_CODES_HELP = `
@@ -48,7 +49,8 @@ export function buildProgram(): Command {
   registerNodeImageCommands(program, env);
   registerAddonCommands(program, env);
   registerContextCommands(program, env);
-  registerForwardCommands(program);
+  registerForwardCommands(program, env);
+  registerProxyCommand(program, env);
   registerUiCommand(program, env);
   registerMiscCommands(program, env);
   // Every subcommand fails fast on unknown input and shares the exit-code help.

@@ -23,6 +23,7 @@ export const ErrorCodes = {
   KUBECONFIG_INVALID: 'KUBECONFIG_INVALID',
   KUBECONFIG_LOCKED: 'KUBECONFIG_LOCKED',
   CONTEXT_NOT_FOUND: 'CONTEXT_NOT_FOUND',
+  FORWARD_NOT_FOUND: 'FORWARD_NOT_FOUND',
   CANCELLED: 'CANCELLED',
   INTERNAL: 'INTERNAL',
 } as const;
@@ -95,6 +96,7 @@ export function exitCodeFor(code: ErrorCode): number {
       return ExitCodes.DOCKER;
     case 'CLUSTER_NOT_FOUND':
     case 'CONTEXT_NOT_FOUND':
+    case 'FORWARD_NOT_FOUND':
     case 'IMAGE_MISSING':
       return ExitCodes.NOT_FOUND;
     case 'CANCELLED':

@@ -1,4 +1,4 @@
-/** node-image, addons, context, forward, proxy, dashboard, ui, doctor, version. */
+/** node-image, addons, context, dashboard, doctor, version. */
 import type { Command } from 'commander';
 import { DEFAULT_CLUSTER_NAME } from '../../shared/names.js';
 import { ErrorCodes, PaddockError } from '../../shared/errors.js';
@@ -161,17 +161,7 @@ export function registerContextCommands(program: Command, env: CliEnv): void {
     });
 }
 
-export function registerForwardCommands(program: Command): void {
-  const fwd = program.command('forward').description('port-forwards that survive pod restarts, saved and auto-started');
-  fwd.command('add').argument('<target>', 'pod/NAME, svc/NAME or deploy/NAME').argument('<ports>', 'LOCAL:REMOTE').option('--cluster <name>').option('--context <context>').option('-n, --namespace <ns>').description('add a forward').action(notYet('forwards', 'port-forwards'));
-  fwd.command('list').alias('ls').description('list forwards with their state').action(notYet('forwards', 'port-forwards'));
-  fwd.command('remove').argument('<id>').description('remove a forward').action(notYet('forwards', 'port-forwards'));
-  fwd.command('start').argument('[id]').option('--all').description('start a forward (or all)').action(notYet('forwards', 'port-forwards'));
-  fwd.command('stop').argument('[id]').option('--all').description('stop a forward (or all)').action(notYet('forwards', 'port-forwards'));
-}
-
 export function registerMiscCommands(program: Command, env: CliEnv): void {
-  program.command('proxy').description("serve a cluster's API on 127.0.0.1 without credentials, like kubectl proxy").option('--cluster <name>').option('--context <context>').option('-p, --port <port>').action(notYet('proxy', 'port-forwards'));
   program.command('dashboard').description('open the Kubernetes dashboard of a cluster').option('--cluster <name>').action(notYet('dashboard', 'addons'));
 
   program

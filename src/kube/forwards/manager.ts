@@ -1,0 +1,453 @@
+/**
+ * Runs saved port-forwards in this process. Each running forward keeps its
+ * local port bound and loops: find a ready pod (locate.ts), watch that pod,
+ * and when it goes away (deleted, terminating, not ready) end its open
+ * connections cleanly and find the next one. Every local connection gets
+ * its own portforward WebSocket. Errors (cluster down, forbidden, context
+ * gone) are retried with backoff, so a forward comes back by itself when
+ * its cluster answers again.
+ */
+import net from 'node:net';
+import type { ForwardInfo, ForwardSpec } from '../../shared/api.js';
+import { ErrorCodes, PaddockError } from '../../shared/errors.js';
+import { freePort, portOwner } from '../../provisioner/ports.js';
+import { fileForwardStore, newForwardId, type ForwardStore, type StoredForward } from '../../store/forwards.js';
+import type { ContextTarget } from '../client.js';
+import { readKubeconfig } from '../contexts.js';
+import { contextNotFound } from '../kubeconfig/plan.js';
+import { ApiStatusError, authFor, loadTarget, openPortForward, watch, type Auth } from './kube-io.js';
+import { locate } from './locate.js';
+import { isPodReady, type PodLike } from './resolve.js';
+import { formatTarget, parseRemotePort, parseTarget, type ForwardTarget } from './target.js';
+import { tunnel, type Tunnel, type TunnelCounters } from './tunnel.js';
+
+type State = ForwardInfo['state'];
+
+interface Current {
+  t: ContextTarget;
+  auth: Auth;
+  pod: string;
+  port: number;
+}
+
+interface Conn {
+  pod: string;
+  tun: Tunnel;
+}
+
+interface Running {
+  spec: StoredForward;
+  target: ForwardTarget;
+  server: net.Server;
+  state: State;
+  reason?: string;
+  lastError?: string;
+  current?: Current;
+  counters: TunnelCounters;
+  open: Set<Conn>;
+  total: number;
+  life: AbortController;
+  watchAbort?: AbortController;
+  waiters: Set<() => void>;
+}
+
+export interface ForwardStateChange {
+  id: string;
+  state: State;
+  reason?: string;
+  pod?: string;
+}
+
+export interface ForwardManagerOptions {
+  store?: ForwardStore;
+  /** Called (coalesced) whenever a forward's state or connections change. */
+  onChange?: () => void;
+  /** Called on every state transition, e.g. for the CLI's foreground log. */
+  onState?: (c: ForwardStateChange) => void;
+  /** How long a new connection waits for a ready pod before it is closed. */
+  connectWaitMs?: number;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+function describe(e: unknown): string {
+  if (e instanceof PaddockError) return e.remedy ? `${e.message} (${e.remedy})` : e.message;
+  if (e instanceof ApiStatusError) {
+    if (e.status === 401) return `the cluster refused the credentials: ${e.message}`;
+    if (e.status === 403) return `not allowed: ${e.message}`;
+    return e.message;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function forwardNotFound(id: string): PaddockError {
+  return new PaddockError(ErrorCodes.FORWARD_NOT_FOUND, `no forward with id "${id}"`, { remedy: 'see `paddock forward list` for the ids' });
+}
+
+export async function portInUse(address: string, port: number, what: string): Promise<PaddockError> {
+  const owner = await portOwner(port).catch(() => undefined);
+  return new PaddockError(ErrorCodes.PORT_IN_USE, `port ${address}:${port} (${what}) is already in use${owner ? ` by ${owner}` : ''}`, {
+    remedy: `stop what uses port ${port}, or choose another local port`,
+  });
+}
+
+export class ForwardManager {
+  readonly store: ForwardStore;
+  private running = new Map<string, Running>();
+  /** Why a forward could not start (port in use …), until it starts or is removed. */
+  private failed = new Map<string, string>();
+  private changeTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: ForwardManagerOptions = {}) {
+    this.store = opts.store ?? fileForwardStore();
+  }
+
+  async list(): Promise<ForwardInfo[]> {
+    const saved = await this.store.load();
+    return saved.map((s) => this.info(s));
+  }
+
+  async get(id: string): Promise<ForwardInfo> {
+    const r = this.running.get(id);
+    if (r) return this.info(r.spec);
+    const s = (await this.store.load()).find((f) => f.id === id);
+    if (!s) throw forwardNotFound(id);
+    return this.info(s);
+  }
+
+  /** Saves a forward: checks the target and ports, remembers the context's file, picks and keeps a free port for LOCAL 0. */
+  async add(input: ForwardSpec): Promise<ForwardInfo> {
+    const target = parseTarget(input.target);
+    const remotePort = typeof input.remotePort === 'string' ? parseRemotePort(input.remotePort) : input.remotePort;
+    const localAddress = input.localAddress ?? '127.0.0.1';
+    let kubeconfig = input.kubeconfig;
+    if (!kubeconfig) {
+      const m = await readKubeconfig();
+      const ctx = m.contexts.get(input.context);
+      if (!ctx) throw contextNotFound(input.context, m);
+      kubeconfig = ctx.file;
+    }
+    const localPort = input.localPort === 0 || input.localPort === undefined ? await freePort(localAddress) : input.localPort;
+    const spec = await this.store.update((all) => {
+      const clash = all.find((f) => f.localPort === localPort && (f.localAddress === localAddress || f.localAddress === '0.0.0.0' || localAddress === '0.0.0.0'));
+      if (clash) {
+        throw new PaddockError(ErrorCodes.PORT_IN_USE, `local port ${localAddress}:${localPort} is already used by forward "${clash.id}" (${clash.target})`, {
+          remedy: 'choose another local port, or 0 for any free one',
+        });
+      }
+      const s: StoredForward = {
+        id: newForwardId(formatTarget(target), remotePort, all.map((f) => f.id)),
+        context: input.context,
+        kubeconfig,
+        namespace: input.namespace ?? 'default',
+        target: formatTarget(target),
+        localAddress,
+        localPort,
+        remotePort,
+        autoStart: input.autoStart ?? true,
+        createdAt: new Date().toISOString(),
+      };
+      all.push(s);
+      return s;
+    });
+    this.changed();
+    return this.info(spec);
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.stopRunning(id);
+    const found = await this.store.update((all) => {
+      const i = all.findIndex((f) => f.id === id);
+      if (i >= 0) all.splice(i, 1);
+      return i >= 0;
+    });
+    if (!found) throw forwardNotFound(id);
+    this.failed.delete(id);
+    this.changed();
+  }
+
+  /** Binds the local port (PORT_IN_USE names the owner) and starts forwarding; resolves once the first pod lookup is done or 3 s passed. */
+  async start(id: string): Promise<ForwardInfo> {
+    const existing = this.running.get(id);
+    if (existing) return this.info(existing.spec);
+    const spec = (await this.store.load()).find((f) => f.id === id);
+    if (!spec) throw forwardNotFound(id);
+    try {
+      const r = await this.listen(spec);
+      this.failed.delete(id);
+      this.running.set(id, r);
+      this.setState(r, 'waiting', 'starting');
+      const first = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 3000);
+        r.waiters.add(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      void this.loop(r);
+      await first;
+      return this.info(spec);
+    } catch (e) {
+      this.failed.set(id, describe(e));
+      this.changed();
+      throw e;
+    }
+  }
+
+  async stop(id: string): Promise<ForwardInfo> {
+    const spec = this.running.get(id)?.spec ?? (await this.store.load()).find((f) => f.id === id);
+    if (!spec) throw forwardNotFound(id);
+    await this.stopRunning(id);
+    this.failed.delete(id);
+    return this.info(spec);
+  }
+
+  /** Starts saved forwards; one that cannot start (port in use) is reported in its info, the others still start. */
+  async startAll(opts: { autoStartOnly?: boolean } = {}): Promise<ForwardInfo[]> {
+    const saved = await this.store.load();
+    await Promise.all(saved.filter((s) => !opts.autoStartOnly || s.autoStart).map((s) => this.start(s.id).catch(() => undefined)));
+    return this.list();
+  }
+
+  async stopAll(): Promise<ForwardInfo[]> {
+    await Promise.all([...this.running.keys()].map((id) => this.stopRunning(id)));
+    return this.list();
+  }
+
+  /** Ids running in this process. */
+  runningIds(): string[] {
+    return [...this.running.keys()];
+  }
+
+  async dispose(): Promise<void> {
+    clearTimeout(this.changeTimer);
+    await Promise.all([...this.running.keys()].map((id) => this.stopRunning(id)));
+  }
+
+  private info(s: StoredForward): ForwardInfo {
+    const r = this.running.get(s.id);
+    const base = { ...s, kubeconfig: s.kubeconfig };
+    delete (base as Partial<StoredForward>).createdAt;
+    if (!r) {
+      const failed = this.failed.get(s.id);
+      return { ...base, state: failed ? 'error' : 'stopped', reason: failed, lastError: failed, bytesIn: 0, bytesOut: 0, connections: 0, connectionsTotal: 0, local: false };
+    }
+    return {
+      ...base,
+      localPort: r.spec.localPort,
+      state: r.state,
+      reason: r.reason,
+      pod: r.current?.pod,
+      podPort: r.current?.port,
+      bytesIn: r.counters.bytesIn,
+      bytesOut: r.counters.bytesOut,
+      connections: r.open.size,
+      connectionsTotal: r.total,
+      lastError: r.lastError,
+      local: true,
+    };
+  }
+
+  private async listen(spec: StoredForward): Promise<Running> {
+    const r: Running = {
+      spec: { ...spec },
+      target: parseTarget(spec.target),
+      server: net.createServer({ allowHalfOpen: true, noDelay: true }),
+      state: 'waiting',
+      counters: { bytesIn: 0, bytesOut: 0 },
+      open: new Set(),
+      total: 0,
+      life: new AbortController(),
+      waiters: new Set(),
+    };
+    r.server.on('connection', (sock) => void this.accept(r, sock));
+    await new Promise<void>((resolve, reject) => {
+      r.server.once('error', reject);
+      r.server.listen({ port: spec.localPort, host: spec.localAddress, exclusive: true }, () => {
+        r.server.off('error', reject);
+        resolve();
+      });
+    }).catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE' || e.code === 'EACCES') throw await portInUse(spec.localAddress, spec.localPort, `forward ${spec.id}`);
+      if (e.code === 'EADDRNOTAVAIL') throw new PaddockError(ErrorCodes.INVALID_CONFIG, `${spec.localAddress} is not an address of this machine`, { remedy: 'use 127.0.0.1, or an address this machine has' });
+      throw e;
+    });
+    r.server.on('error', (e) => {
+      r.lastError = e.message;
+      this.changed();
+    });
+    const addr = r.server.address();
+    if (spec.localPort === 0 && addr && typeof addr === 'object') {
+      // A forward asked for any free port keeps the one it got.
+      r.spec.localPort = addr.port;
+      await this.store.update((all) => {
+        const s = all.find((f) => f.id === spec.id);
+        if (s) s.localPort = addr.port;
+      });
+    }
+    return r;
+  }
+
+  private async stopRunning(id: string): Promise<void> {
+    const r = this.running.get(id);
+    if (!r) return;
+    this.running.delete(id);
+    r.life.abort();
+    r.watchAbort?.abort();
+    for (const w of r.waiters) w();
+    // close() unbinds at once; open connections are cut so nothing lingers on the port.
+    const closed = new Promise<void>((resolve) => r.server.close(() => resolve()));
+    for (const c of r.open) c.tun.end();
+    await closed;
+    this.setState(r, 'stopped', undefined);
+  }
+
+  private setState(r: Running, state: State, reason: string | undefined): void {
+    const changed = r.state !== state || r.reason !== reason;
+    r.state = state;
+    r.reason = reason;
+    if (state === 'error' && reason) r.lastError = reason;
+    if (changed) {
+      this.opts.onState?.({ id: r.spec.id, state, reason, pod: r.current?.pod });
+      this.changed();
+    }
+    if (state !== 'waiting' || reason !== 'starting') {
+      for (const w of [...r.waiters]) w();
+      r.waiters.clear();
+    }
+  }
+
+  private changed(): void {
+    if (!this.opts.onChange || this.changeTimer) return;
+    this.changeTimer = setTimeout(() => {
+      this.changeTimer = undefined;
+      this.opts.onChange?.();
+    }, 100);
+  }
+
+  private async loop(r: Running): Promise<void> {
+    const signal = r.life.signal;
+    let backoff = 0;
+    while (!signal.aborted) {
+      try {
+        const t = await loadTarget(r.spec);
+        const auth = await authFor(t);
+        const loc = await locate(t, auth, r.spec.namespace, r.target, r.spec.remotePort);
+        if (signal.aborted) break;
+        if ('waiting' in loc) {
+          r.current = undefined;
+          this.setState(r, 'waiting', loc.waiting);
+          backoff = 0;
+          // Polled while waiting: a new pod is used within half a second of being ready.
+          await sleep(500, signal);
+          continue;
+        }
+        r.current = { t, auth, pod: loc.pod.metadata.name, port: loc.port };
+        backoff = 0;
+        this.setState(r, 'connected', `pod ${loc.pod.metadata.name} port ${loc.port}`);
+        const lost = await this.watchPod(r, t, auth, loc.pod);
+        if (lost && !signal.aborted) {
+          const pod = loc.pod.metadata.name;
+          r.current = undefined;
+          for (const c of r.open) if (c.pod === pod) c.tun.end();
+          this.setState(r, 'waiting', lost);
+        }
+      } catch (e) {
+        if (signal.aborted) break;
+        r.current = undefined;
+        this.setState(r, 'error', describe(e));
+        backoff = Math.min(Math.max(backoff * 2, 500), 5000);
+        await sleep(backoff, signal);
+      }
+    }
+  }
+
+  /** Resolves with why the pod is lost, or undefined when the watch ended (timeout, re-check asked) and the pod should be looked up again. */
+  private async watchPod(r: Running, t: ContextTarget, auth: Auth, pod: PodLike & { metadata: { name: string } }): Promise<string | undefined> {
+    const ac = new AbortController();
+    r.watchAbort = ac;
+    const onLife = () => ac.abort();
+    r.life.signal.addEventListener('abort', onLife, { once: true });
+    let lost: string | undefined;
+    const name = pod.metadata.name;
+    const path =
+      `/api/v1/namespaces/${encodeURIComponent(r.spec.namespace)}/pods?watch=1&fieldSelector=${encodeURIComponent(`metadata.name=${name}`)}` +
+      `&resourceVersion=${encodeURIComponent(pod.metadata.resourceVersion ?? '0')}&timeoutSeconds=240`;
+    try {
+      await watch<PodLike & { code?: number }>(
+        t,
+        auth,
+        path,
+        (ev) => {
+          if (lost) return;
+          if (ev.type === 'ERROR') return ac.abort(); // 410 Gone and the like: look again
+          const o = ev.object;
+          if (ev.type === 'DELETED') lost = `pod ${name} was deleted`;
+          else if (o.metadata?.uid && pod.metadata.uid && o.metadata.uid !== pod.metadata.uid) lost = `pod ${name} was replaced`;
+          else if (o.metadata?.deletionTimestamp) lost = `pod ${name} is terminating`;
+          else if (!isPodReady(o)) lost = `pod ${name} is not ready`;
+          if (lost) ac.abort();
+        },
+        ac.signal,
+      );
+      return lost;
+    } catch (e) {
+      if (ac.signal.aborted) return lost;
+      throw e;
+    } finally {
+      r.life.signal.removeEventListener('abort', onLife);
+      if (r.watchAbort === ac) r.watchAbort = undefined;
+    }
+  }
+
+  private waitForCurrent(r: Running, ms: number): Promise<Current | undefined> {
+    if (r.current) return Promise.resolve(r.current);
+    return new Promise((resolve) => {
+      const check = () => {
+        if (r.current || r.life.signal.aborted) {
+          clearInterval(timer);
+          clearTimeout(deadline);
+          resolve(r.current);
+        }
+      };
+      const timer = setInterval(check, 50);
+      const deadline = setTimeout(() => {
+        clearInterval(timer);
+        resolve(r.current);
+      }, ms);
+    });
+  }
+
+  private async accept(r: Running, sock: net.Socket): Promise<void> {
+    sock.on('error', () => undefined);
+    sock.setNoDelay(true);
+    const cur = r.current ?? (await this.waitForCurrent(r, this.opts.connectWaitMs ?? 20_000));
+    if (!cur || r.life.signal.aborted) {
+      sock.destroy();
+      return;
+    }
+    const ws = openPortForward(cur.t, cur.auth, r.spec.namespace, cur.pod, cur.port);
+    const conn: Conn = { pod: cur.pod, tun: tunnel(sock, ws, r.counters) };
+    r.open.add(conn);
+    r.total++;
+    this.changed();
+    const res = await conn.tun.done;
+    r.open.delete(conn);
+    if (res.error) {
+      r.lastError = res.error;
+      // The stream never opened: the pod may be gone or the credentials stale; look again now.
+      if (!res.opened && r.current === cur) r.watchAbort?.abort();
+    }
+    this.changed();
+  }
+}
