@@ -5,6 +5,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDefaultCore } from '../core/index.js';
 import { EventBus } from '../core/events.js';
+import { startWatchers } from '../core/watchers.js';
+import { dockerRuntime } from '../provisioner/runtime/docker.js';
 import { defaultRendererDir } from '../server/static-files.js';
 import { runApp } from './app.js';
 
@@ -16,9 +18,14 @@ const assets = (name: string) => {
   return existsSync(p) ? p : join(process.resourcesPath ?? root, 'assets', name);
 };
 
+const bus = new EventBus();
+// Docker events and kubeconfig changes drive the window and the tray live.
+const stopWatching = startWatchers(dockerRuntime(), bus);
+electron.app.on('will-quit', stopWatching);
+
 runApp(electron, {
   core: createDefaultCore(),
-  bus: new EventBus(),
+  bus,
   rendererDir,
   preloadPath: join(here, '..', 'preload', 'index.cjs'),
   iconPath: assets('icon.png'),

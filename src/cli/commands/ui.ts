@@ -1,29 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { execa } from 'execa';
 import { ErrorCodes, PaddockError } from '../../shared/errors.js';
 import type { CliEnv } from '../env.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const rendererIndex = path.join(root, 'dist', 'renderer', 'index.html');
-
-/** The GUI is built once from source (vite); a clone needs no separate build step. */
-async function ensureRenderer(say: (s: string) => void): Promise<void> {
-  if (fs.existsSync(rendererIndex)) return;
-  say('Building the GUI (once, about 20 s) …');
-  const r = await execa('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: root, reject: false, all: true });
-  if (r.exitCode !== 0) throw new PaddockError(ErrorCodes.INTERNAL, 'building the GUI failed', { output: String(r.all ?? '') });
-}
-
-function openInBrowser(url: string): void {
-  const [cmd, args] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
-  execa(cmd, args as string[], { reject: false, detached: true, stdio: 'ignore' }).catch(() => {});
-}
-
-export function registerUiCommand(program: Command, env: CliEnv): void {
+export function registerUiCommand(program: Command, _env: CliEnv): void {
   program
     .command('ui')
     .description('open the Paddock app, or with --web serve the same GUI on 127.0.0.1 for a browser')
@@ -36,8 +15,7 @@ export function registerUiCommand(program: Command, env: CliEnv): void {
           remedy: 'use `paddock ui --web` for the same GUI in your browser',
         });
       }
-      await ensureRenderer((s) => env.say(s));
-      const [{ startWebServer }, { createDefaultCore }, { EventBus }, { startWatchers }, { dockerRuntime }] = await Promise.all([
+      const [{ runWebUi }, { createDefaultCore }, { EventBus }, { startWatchers }, { dockerRuntime }] = await Promise.all([
         import('../../server/index.js'),
         import('../../core/index.js'),
         import('../../core/events.js'),
@@ -45,14 +23,12 @@ export function registerUiCommand(program: Command, env: CliEnv): void {
         import('../../provisioner/runtime/docker.js'),
       ]);
       const bus = new EventBus();
+      // Changes made elsewhere (kubectl, another Paddock, docker) reach the page at once.
       const stopWatching = startWatchers(dockerRuntime(), bus);
-      const server = await startWebServer({ core: createDefaultCore(), bus, port: o.port });
-      process.stdout.write(`Paddock is at ${server.url}\n(listening on 127.0.0.1 only; the token in the URL is required; Ctrl-C to stop)\n`);
-      if (o.open) openInBrowser(server.url);
+      const server = await runWebUi({ core: createDefaultCore(), bus, port: o.port, open: o.open });
       await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
       });
       stopWatching();
       await server.close();
