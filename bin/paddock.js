@@ -8,4 +8,7 @@ import { register } from 'tsx/esm/api';
 register();
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = await import(pathToFileURL(join(root, 'src', 'cli', 'index.ts')).href);
-process.exitCode = await cli.main(process.argv);
+const code = await cli.main(process.argv);
+// Exit once output is flushed: an idle keep-alive socket to the Docker engine
+// must not keep a finished command alive.
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

@@ -9,10 +9,10 @@ describe('per-cluster lock', () => {
   let home: string;
   beforeEach(() => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'paddock-lock-'));
-    process.env.PADDOCK_HOME = home;
+    process.env.PADDOCK_LOCK_DIR = path.join(home, 'locks');
   });
   afterEach(() => {
-    delete process.env.PADDOCK_HOME;
+    delete process.env.PADDOCK_LOCK_DIR;
     fs.rmSync(home, { recursive: true, force: true });
   });
 

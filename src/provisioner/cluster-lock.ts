@@ -1,13 +1,13 @@
 /**
  * One operation at a time per cluster, across processes (CLI and GUI): a lock
- * file created exclusively under Paddock's data folder, holding who and what.
+ * file created exclusively, holding who and what.
  * A lock whose process is gone is stale and taken over; a create that was
  * killed leaves one behind, which is how `list` knows the cluster is broken.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { ErrorCodes, PaddockError } from '../shared/errors.js';
-import { paddockHome } from '../shared/paths.js';
+import os from 'node:os';
 
 export interface LockInfo {
   pid: number;
@@ -15,8 +15,18 @@ export interface LockInfo {
   since: string;
 }
 
+/**
+ * Cluster names are global to the Docker engine, not to a data folder, so
+ * locks live in one place per user of this machine; /tmp also forgets them
+ * at reboot, when their processes are gone anyway.
+ */
+export function locksDir(): string {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 'user';
+  return process.env.PADDOCK_LOCK_DIR ?? path.join(os.tmpdir(), `paddock-${uid}`, 'locks');
+}
+
 export function lockPath(cluster: string): string {
-  return path.join(paddockHome(), 'locks', `${cluster}.lock`);
+  return path.join(locksDir(), `${cluster}.lock`);
 }
 
 export function processAlive(pid: number): boolean {

@@ -87,7 +87,8 @@ describeIf('cluster', await clusterUnavailableReason())('cluster lifecycle: stop
   });
 
   it('says the cluster is busy while another process works on it', async () => {
-    const lock = path.join(sb.env.PADDOCK_HOME!, 'locks', `${name}.lock`);
+    const { lockPath } = await import('../../src/provisioner/cluster-lock.js');
+    const lock = lockPath(name);
     fs.mkdirSync(path.dirname(lock), { recursive: true });
     fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, operation: 'stop', since: '2026-11-25T12:00:00.000Z' }));
     try {
