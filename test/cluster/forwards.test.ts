@@ -1,0 +1,259 @@
+/**
+ * Port-forwards and the API proxy against one real cluster: a 1-replica
+ * busybox httpd Deployment behind a Service, reached from the host through
+ * Paddock's forwards while its pod is rolled and deleted.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ensureBusyboxImage } from '../support/busybox-image.js';
+import { clients, waitFor } from '../support/kube.js';
+import { runId, sandbox } from '../support/paddock.js';
+import { clusterUnavailableReason, describeIf, TEST_NODE_IMAGE } from '../support/tiers.js';
+import { freePort, isPortFree } from '../../src/provisioner/ports.js';
+import { ForwardManager } from '../../src/kube/forwards/manager.js';
+import { fileForwardStore } from '../../src/store/forwards.js';
+import type { ForwardInfo } from '../../src/shared/api.js';
+
+const name = `t${runId()}-fwd`;
+const context = `paddock-${name}`;
+const sb = sandbox();
+
+/** One request on a new connection (never a pooled one): status and body, or the error. */
+function get(port: number, timeoutMs = 3000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim() }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+async function answer(port: number): Promise<string | undefined> {
+  const r = await get(port).catch(() => undefined);
+  return r?.status === 200 ? r.body : undefined;
+}
+
+describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy on a real cluster', () => {
+  let api: ReturnType<typeof clients>;
+  let fg: ResultPromise | undefined;
+  let fgOutput = '';
+  let proxy: ResultPromise | undefined;
+  let svcPort = 0;
+  let deployPort = 0;
+
+  const readyPods = async () =>
+    (await api.core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=web' })).items.filter(
+      (p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    );
+
+  beforeAll(async () => {
+    const busybox = await ensureBusyboxImage();
+    const r = await sb.paddock(['create', '--name', name, '--image', TEST_NODE_IMAGE, '--wait', '5m']);
+    if (r.exitCode !== 0) throw new Error(`paddock create failed (${r.exitCode}):\n${r.all}`);
+    const load = await sb.paddock(['load-image', busybox, '--cluster', name]);
+    if (load.exitCode !== 0) throw new Error(`paddock load-image failed:\n${load.all}`);
+    api = clients(sb.kubeconfig, context);
+    process.env.KUBECONFIG = sb.kubeconfig; // for the in-process manager below
+    const labels = { app: 'web' };
+    await api.apps.createNamespacedDeployment({
+      namespace: 'default',
+      body: {
+        metadata: { name: 'web' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: {
+              terminationGracePeriodSeconds: 1,
+              containers: [
+                {
+                  name: 'web',
+                  image: busybox,
+                  imagePullPolicy: 'Never',
+                  command: ['sh', '-c', 'mkdir -p /www && hostname > /www/index.html && head -c 65536 /dev/zero > /www/64k && exec httpd -f -p 8080 -h /www'],
+                  ports: [{ name: 'http', containerPort: 8080 }],
+                  readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
+                },
+              ],
+            },
+          },
+        },
+      },
+    });
+    await api.core.createNamespacedService({
+      namespace: 'default',
+      body: { metadata: { name: 'web' }, spec: { selector: labels, ports: [{ name: 'web', port: 80, targetPort: 'http' }] } },
+    });
+    await waitFor('deployment web available', 120_000, async () => (await readyPods()).length === 1);
+  });
+
+  afterAll(async () => {
+    fg?.kill('SIGKILL');
+    proxy?.kill('SIGKILL');
+    await sb.paddock(['delete', name]);
+    await sb.cleanup([name]);
+  });
+
+  it('adds forwards from the CLI; LOCAL 0 gets a free port that is saved and kept', async () => {
+    svcPort = await freePort();
+    const a = await sb.paddock(['forward', 'add', 'svc/web', `${svcPort}:80`, '--cluster', name]);
+    expect(a.exitCode, a.all).toBe(0);
+    expect(a.stdout.trim()).toBe('svc-web-80');
+    const b = await sb.paddock(['forward', 'add', 'deploy/web', '0:http', '--context', context]);
+    expect(b.exitCode, b.all).toBe(0);
+    const list = await sb.paddock(['forward', 'list', '-o', 'json']);
+    const forwards = JSON.parse(list.stdout) as ForwardInfo[];
+    expect(forwards.map((f) => [f.id, f.context, f.namespace, f.state])).toEqual([
+      ['svc-web-80', context, 'default', 'stopped'],
+      ['deploy-web-http', context, 'default', 'stopped'],
+    ]);
+    deployPort = forwards[1]!.localPort;
+    expect(deployPort).toBeGreaterThan(0);
+    expect(forwards[0]!.kubeconfig).toBe(sb.kubeconfig);
+    const file = path.join(sb.env.PADDOCK_HOME!, 'forwards.json');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).version).toBe(1);
+  });
+
+  it('`forward start --all` holds them in the foreground; the svc/ and deploy/ forwards answer from the host on the kept ports', async () => {
+    fg = execa('node', [path.resolve('bin/paddock.js'), 'forward', 'start', '--all'], { env: sb.env, all: true, reject: false });
+    fg.all?.on('data', (c: Buffer) => (fgOutput += c.toString()));
+    const pod = (await readyPods())[0]!.metadata!.name!;
+    expect(await waitFor('svc/ forward answers', 30_000, () => answer(svcPort))).toBe(pod);
+    expect(await waitFor('deploy/ forward answers', 30_000, () => answer(deployPort))).toBe(pod);
+    const list = JSON.parse((await sb.paddock(['forward', 'list', '-o', 'json'])).stdout) as ForwardInfo[];
+    expect(list.find((f) => f.id === 'deploy-web-http')?.localPort).toBe(deployPort);
+  });
+
+  it('a rollout (pod template annotation, as kubectl rollout restart) moves both forwards to the new pod without restarting them', async () => {
+    const oldPod = (await readyPods())[0]!.metadata!.name!;
+    const failures: string[] = [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const r = await get(svcPort).catch((e: Error) => ({ status: 0, body: e.message }));
+        if (r.status !== 200) failures.push(r.body);
+        await new Promise((res) => setTimeout(res, 200));
+      }
+    })();
+    await api.apps.patchNamespacedDeployment(
+      { name: 'web', namespace: 'default', body: { spec: { template: { metadata: { annotations: { 'paddock.test/restartedAt': new Date().toISOString() } } } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+    const newPod = await waitFor('the new pod to be Ready', 120_000, async () => {
+      const pods = await readyPods();
+      return pods.length === 1 && pods[0]!.metadata!.name !== oldPod ? pods[0]!.metadata!.name! : undefined;
+    });
+    const ready = Date.now();
+    expect(await waitFor('svc/ forward on the new pod', 10_000, async () => ((await answer(svcPort)) === newPod ? newPod : undefined))).toBe(newPod);
+    expect(await waitFor('deploy/ forward on the new pod', 10_000, async () => ((await answer(deployPort)) === newPod ? newPod : undefined))).toBe(newPod);
+    const ms = Date.now() - ready;
+    polling = false;
+    await poller;
+    console.log(`rollout: forwards answered from ${newPod} ${ms} ms after it was seen Ready; ${failures.length} failed requests during the rollout`);
+    expect(ms).toBeLessThan(3000);
+    // The foreground command prints state changes as it polls them (every 0.5 s).
+    await waitFor('the foreground log to name the new pod', 5000, async () => fgOutput.includes(`svc-web-80: connected (pod ${newPod})`));
+  });
+
+  it('deleting the pod: requests succeed again within 3 s of the replacement being Ready', async () => {
+    const oldPod = (await readyPods())[0]!.metadata!.name!;
+    await api.core.deleteNamespacedPod({ name: oldPod, namespace: 'default' });
+    const newPod = await waitFor('the replacement pod to be Ready', 120_000, async () => {
+      const pods = await readyPods();
+      return pods.length === 1 && pods[0]!.metadata!.name !== oldPod ? pods[0]!.metadata!.name! : undefined;
+    });
+    const ready = Date.now();
+    await waitFor('svc/ forward on the replacement', 10_000, async () => (await answer(svcPort)) === newPod);
+    const ms = Date.now() - ready;
+    console.log(`pod deleted: svc/ forward answered from ${newPod} ${ms} ms after it was seen Ready`);
+    expect(ms).toBeLessThan(3000);
+  });
+
+  it('a second process asking for a port in use gets PORT_IN_USE naming the port and its owner', async () => {
+    const r = await sb.paddock(['forward', 'start', 'svc-web-80']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`port 127.0.0.1:${svcPort} (forward svc-web-80) is already in use by node (pid ${fg!.pid})`);
+    expect(r.stderr).toContain('→ stop what uses port');
+  });
+
+  it('Ctrl-C stops the foreground forwards and frees their ports at once', async () => {
+    fg!.kill('SIGINT');
+    const r = await fg!;
+    expect(r.exitCode).toBe(0);
+    expect(fgOutput).toContain('Stopped.');
+    expect(await isPortFree(svcPort, '127.0.0.1')).toBe(true);
+    expect(await isPortFree(deployPort, '127.0.0.1')).toBe(true);
+    fg = undefined;
+  });
+
+  it('in-process: a pod/ forward carries 50 concurrent connections with no error, counts bytes, and stop frees the port with a connection open', async () => {
+    const changes: string[] = [];
+    const m = new ForwardManager({ store: fileForwardStore(path.join(sb.dir, 'inproc-forwards.json')), onState: (c) => changes.push(`${c.state}:${c.reason ?? ''}`) });
+    const pod = (await readyPods())[0]!.metadata!.name!;
+    const f = await m.add({ context, target: `pod/${pod}`, namespace: 'default', localPort: 0, remotePort: 'http' });
+    const started = await m.start(f.id);
+    expect(started.state).toBe('connected');
+    expect(started.podPort).toBe(8080);
+    const size = (port: number) =>
+      new Promise<number>((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port, path: '/64k', agent: false }, (res) => {
+          let n = 0;
+          res.on('data', (c: Buffer) => (n += c.length));
+          res.on('end', () => resolve(res.statusCode === 200 ? n : -1));
+        }).on('error', reject);
+      });
+    const sizes = await Promise.all(Array.from({ length: 50 }, () => size(f.localPort)));
+    expect(sizes.every((n) => n === 65536)).toBe(true);
+    const info = await m.get(f.id);
+    expect(info.connectionsTotal).toBe(50);
+    expect(info.bytesIn).toBeGreaterThanOrEqual(50 * 65536);
+    expect(info.bytesIn).toBeLessThan(50 * (65536 + 1024)); // body + response headers
+    expect(info.bytesOut).toBeGreaterThan(50 * 20); // the requests
+    const held = net.connect(f.localPort, '127.0.0.1');
+    await new Promise((r) => held.once('connect', r));
+    await waitFor('the held connection to count', 5000, async () => (await m.get(f.id)).connections === 1);
+    await m.stop(f.id);
+    expect(await isPortFree(f.localPort, '127.0.0.1')).toBe(true);
+    held.destroy();
+    expect(changes[0]).toBe('waiting:starting');
+    expect(changes).toContain(`connected:pod ${pod} port 8080`);
+    expect(changes.at(-1)).toBe('stopped:');
+    await m.dispose();
+  });
+
+  it('`paddock proxy` serves /api/v1/namespaces without credentials and refuses foreign Host headers', async () => {
+    const port = await freePort();
+    proxy = execa('node', [path.resolve('bin/paddock.js'), 'proxy', '--cluster', name, '-p', String(port)], { env: sb.env, all: true, reject: false });
+    let out = '';
+    proxy.all?.on('data', (c: Buffer) => (out += c.toString()));
+    await waitFor('the proxy to serve', 30_000, async () => out.includes(`Starting to serve on 127.0.0.1:${port}`));
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/namespaces`);
+    expect(res.status).toBe(200);
+    const list = (await res.json()) as { kind: string; items: { metadata: { name: string } }[] };
+    expect(list.kind).toBe('NamespaceList');
+    expect(list.items.map((n) => n.metadata.name)).toContain('kube-system');
+    const rebinding = await new Promise<number>((resolve, reject) =>
+      http.get({ host: '127.0.0.1', port, path: '/api/v1/namespaces', headers: { Host: `attacker.example:${port}` }, agent: false }, (r) => {
+        r.resume();
+        resolve(r.statusCode ?? 0);
+      }).on('error', reject),
+    );
+    expect(rebinding).toBe(403);
+    proxy.kill('SIGINT');
+    await proxy;
+    expect(await isPortFree(port, '127.0.0.1')).toBe(true);
+    proxy = undefined;
+  });
+});
