@@ -56,8 +56,9 @@ type daemon struct {
 }
 
 func main() {
-	var kubeconfig, confPath, bridge string
+	var kubeconfig, confPath, bridge, kubeletConf string
 	flag.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig (default: in-cluster)")
+	flag.StringVar(&kubeletConf, "kubelet-kubeconfig", "/etc/kubernetes/kubelet.conf", "the node kubelet's kubeconfig: its server is used to reach the API server")
 	flag.StringVar(&confPath, "cni-conf", "/etc/cni/net.d/10-paddocknet.conflist", "CNI conflist to write")
 	flag.StringVar(&bridge, "bridge", "paddock0", "bridge device for pods")
 	klog.InitFlags(nil)
@@ -71,14 +72,19 @@ func main() {
 	var err error
 	if kubeconfig != "" {
 		cfg, err = clientcmd.BuildConfigFromFlags("", kubeconfig)
-	} else if host := os.Getenv("CONTROL_PLANE_ENDPOINT"); host != "" {
-		// Reach the API server without the kubernetes Service (kube-proxy may not be up yet).
-		cfg, err = rest.InClusterConfig()
-		if err == nil {
-			cfg.Host = "https://" + host
-		}
 	} else {
 		cfg, err = rest.InClusterConfig()
+		// Reach the API server directly rather than through the kubernetes
+		// Service, which needs kube-proxy's rules first: CONTROL_PLANE_ENDPOINT
+		// if set, else the server the node's kubelet uses (kubeadm's kubelet.conf,
+		// mounted read-only). The service account token and CA stay as they are.
+		if err == nil {
+			if host := os.Getenv("CONTROL_PLANE_ENDPOINT"); host != "" {
+				cfg.Host = "https://" + host
+			} else if server := kubeletServer(kubeletConf); server != "" {
+				cfg.Host = server
+			}
+		}
 	}
 	if err != nil {
 		klog.Fatalf("kubernetes client config: %v", err)
@@ -310,4 +316,24 @@ func (d *daemon) syncMasquerade(cidrs []string) error {
 	d.lastNFT = script
 	klog.Infof("masquerading traffic leaving pod CIDRs %v", v4)
 	return nil
+}
+
+// kubeletServer returns the API server URL of the kubelet's kubeconfig, or "".
+func kubeletServer(path string) string {
+	if path == "" {
+		return ""
+	}
+	cfg, err := clientcmd.LoadFromFile(path)
+	if err != nil {
+		return ""
+	}
+	ctx, ok := cfg.Contexts[cfg.CurrentContext]
+	if !ok {
+		return ""
+	}
+	if cluster, ok := cfg.Clusters[ctx.Cluster]; ok && cluster.Server != "" {
+		klog.Infof("using API server %s (from %s)", cluster.Server, path)
+		return cluster.Server
+	}
+	return ""
 }

@@ -97,7 +97,7 @@ describeIf('cluster', await dockerUnavailableReason())(`node image ${version}`, 
 
   it('the CNI and storage images are preloaded', async () => {
     const present = (await exec('ctr', '--namespace', 'k8s.io', 'images', 'list', '--quiet')).split('\n');
-    for (const i of ['docker.io/paddock/paddocknet:v0.1.0', 'docker.io/paddock/local-path-provisioner:v0.0.30', 'docker.io/paddock/local-path-helper:v1']) {
+    for (const i of ['docker.io/paddock/paddocknet:v0.2.0', 'docker.io/paddock/local-path-provisioner:v0.0.30', 'docker.io/paddock/local-path-helper:v1']) {
       expect(present).toContain(i);
     }
   });

@@ -127,7 +127,7 @@ export function goPrograms(version: string): GoProgram[] {
 }
 
 /** Our own images inside the node (CNI, storage); the manifests under images/node/manifests use these names. */
-export const PADDOCKNET_IMAGE = 'docker.io/paddock/paddocknet:v0.1.0';
+export const PADDOCKNET_IMAGE = 'docker.io/paddock/paddocknet:v0.2.0';
 export const LOCAL_PATH_IMAGE = 'docker.io/paddock/local-path-provisioner:v0.0.30';
 export const LOCAL_PATH_HELPER_IMAGE = 'docker.io/paddock/local-path-helper:v1';
 
