@@ -76,7 +76,9 @@ export async function stopCluster(runtime: DockerRuntime, name: string, progress
   await progress.step('stop', `Stopping ${cs.length} container${cs.length === 1 ? '' : 's'}`, async () => {
     // A paused container cannot receive the stop signal.
     await Promise.all(cs.filter((c) => c.state === 'paused').map((c) => runtime.unpauseContainer(c.id)));
-    await Promise.all(cs.map((c) => runtime.stopContainer(c.id, 30)));
+    // Docker's own default: systemd in the node gives up on pod scopes that ignore
+    // SIGTERM only after 90 s; etcd and containerd are crash-safe, as the restart test shows.
+    await Promise.all(cs.map((c) => runtime.stopContainer(c.id, 10)));
   });
   return getCluster(runtime, name);
 }
