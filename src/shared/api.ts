@@ -131,8 +131,9 @@ export const ForwardInfoSchema = ForwardSpecSchema.extend({
   connections: z.number(),
   connectionsTotal: z.number().optional(),
   lastError: z.string().optional(),
-  /** This process holds the forward (false: another Paddock process may). */
+  /** This process holds the forward; false: it is stopped here, or held by the process `heldBy`. */
   local: z.boolean().optional(),
+  heldBy: z.number().optional(),
 });
 export type ForwardInfo = z.infer<typeof ForwardInfoSchema>;
 

@@ -132,8 +132,24 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
     const pod = (await readyPods())[0]!.metadata!.name!;
     expect(await waitFor('svc/ forward answers', 30_000, () => answer(svcPort))).toBe(pod);
     expect(await waitFor('deploy/ forward answers', 30_000, () => answer(deployPort))).toBe(pod);
+    // Another process (this `forward list`) sees the live state of the forwards the foreground process holds.
     const list = JSON.parse((await sb.paddock(['forward', 'list', '-o', 'json'])).stdout) as ForwardInfo[];
     expect(list.find((f) => f.id === 'deploy-web-http')?.localPort).toBe(deployPort);
+    expect(list.map((f) => [f.id, f.state, f.pod, f.heldBy])).toEqual([
+      ['svc-web-80', 'connected', pod, fg.pid],
+      ['deploy-web-http', 'connected', pod, fg.pid],
+    ]);
+  });
+
+  it('a forward added while `forward start --all` runs starts there by itself', async () => {
+    const port = await freePort();
+    const r = await sb.paddock(['forward', 'add', 'svc/web', `${port}:web`, '--cluster', name]);
+    expect(r.exitCode, r.all).toBe(0);
+    const pod = (await readyPods())[0]!.metadata!.name!;
+    expect(await waitFor('the new forward to answer', 20_000, () => answer(port))).toBe(pod);
+    const rm = await sb.paddock(['forward', 'remove', r.stdout.trim()]);
+    expect(rm.exitCode, rm.all).toBe(0);
+    await waitFor('the removed forward to release its port', 10_000, () => isPortFree(port, '127.0.0.1'));
   });
 
   it('a rollout (pod template annotation, as kubectl rollout restart) moves both forwards to the new pod without restarting them', async () => {
@@ -161,7 +177,7 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
     const ms = Date.now() - ready;
     polling = false;
     await poller;
-    console.log(`rollout: forwards answered from ${newPod} ${ms} ms after it was seen Ready; ${failures.length} failed requests during the rollout`);
+    console.log(`rollout: forwards answered from ${newPod} ${ms} ms after it was seen Ready; ${failures.length} failed requests during the rollout${failures.length ? ` (${failures.join('; ')})` : ''}`);
     expect(ms).toBeLessThan(3000);
     // The foreground command prints state changes as it polls them (every 0.5 s).
     await waitFor('the foreground log to name the new pod', 5000, async () => fgOutput.includes(`svc-web-80: connected (pod ${newPod})`));

@@ -162,7 +162,7 @@ export function registerForwardCommands(program: Command, env: CliEnv): void {
         throw new PaddockError(ErrorCodes.PORT_IN_USE, 'no forward could start', { remedy: 'see the reasons above' });
       }
       env.say('Forwarding; press Ctrl-C to stop.');
-      const last = new Map(held.map((f) => [f.id, stateText(f)]));
+      const last = new Map(held.map((f) => [f.id, `${stateText(f)} ${f.pod ?? ''}`]));
       await untilInterrupted(
         async () => {
           await env.call('stopAllForwards', {});
@@ -173,8 +173,9 @@ export function registerForwardCommands(program: Command, env: CliEnv): void {
           for (const f of forwards) {
             if (!f.local) continue;
             const s = stateText(f);
-            if (last.get(f.id) !== s) {
-              last.set(f.id, s);
+            const key = `${s} ${f.pod ?? ''}`;
+            if (last.get(f.id) !== key) {
+              last.set(f.id, key);
               process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${f.id}: ${s}${f.pod ? ` (pod ${f.pod})` : ''}\n`);
             }
           }

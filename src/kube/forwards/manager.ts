@@ -7,7 +7,10 @@
  * gone) are retried with backoff, so a forward comes back by itself when
  * its cluster answers again.
  */
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
+import type WebSocket from 'ws';
 import type { ForwardInfo, ForwardSpec } from '../../shared/api.js';
 import { ErrorCodes, PaddockError } from '../../shared/errors.js';
 import { freePort, portOwner } from '../../provisioner/ports.js';
@@ -17,6 +20,7 @@ import { readKubeconfig } from '../contexts.js';
 import { contextNotFound } from '../kubeconfig/plan.js';
 import { ApiStatusError, authFor, loadTarget, openPortForward, watch, type Auth } from './kube-io.js';
 import { locate } from './locate.js';
+import { publishRuntime, readOthersRuntime } from './runtime-file.js';
 import { isPodReady, type PodLike } from './resolve.js';
 import { formatTarget, parseRemotePort, parseTarget, type ForwardTarget } from './target.js';
 import { tunnel, type Tunnel, type TunnelCounters } from './tunnel.js';
@@ -32,7 +36,7 @@ interface Current {
 
 interface Conn {
   pod: string;
-  tun: Tunnel;
+  tun?: Tunnel;
 }
 
 interface Running {
@@ -49,6 +53,9 @@ interface Running {
   life: AbortController;
   watchAbort?: AbortController;
   waiters: Set<() => void>;
+  /** Pod lookups started and finished, so a failed connection can wait for one that started after it failed. */
+  lookupsStarted: number;
+  lookupsDone: number;
 }
 
 export interface ForwardStateChange {
@@ -107,14 +114,24 @@ export class ForwardManager {
   /** Why a forward could not start (port in use …), until it starts or is removed. */
   private failed = new Map<string, string>();
   private changeTimer: NodeJS.Timeout | undefined;
+  private publishTimer: NodeJS.Timeout | undefined;
+  /** This process holds forwards (app, tray, `forward start`): it publishes them and follows the store. */
+  private holding = false;
+  private storeWatcher: fs.FSWatcher | undefined;
+  private known = new Set<string>();
 
   constructor(private readonly opts: ForwardManagerOptions = {}) {
     this.store = opts.store ?? fileForwardStore();
   }
 
+  /** Saved forwards with their live state: from this process, or from another Paddock process that holds them. */
   async list(): Promise<ForwardInfo[]> {
     const saved = await this.store.load();
-    return saved.map((s) => this.info(s));
+    const others = await readOthersRuntime(this.store.file).catch(() => new Map<string, ForwardInfo>());
+    return saved.map((s) => {
+      const other = others.get(s.id);
+      return !this.running.has(s.id) && other ? { ...other, autoStart: s.autoStart } : this.info(s);
+    });
   }
 
   async get(id: string): Promise<ForwardInfo> {
@@ -160,7 +177,9 @@ export class ForwardManager {
       all.push(s);
       return s;
     });
+    this.known.add(spec.id);
     this.changed();
+    if (this.holding && spec.autoStart) return this.start(spec.id).catch(() => this.info(spec));
     return this.info(spec);
   }
 
@@ -178,6 +197,7 @@ export class ForwardManager {
 
   /** Binds the local port (PORT_IN_USE names the owner) and starts forwarding; resolves once the first pod lookup is done or 3 s passed. */
   async start(id: string): Promise<ForwardInfo> {
+    this.holding = true;
     const existing = this.running.get(id);
     if (existing) return this.info(existing.spec);
     const spec = (await this.store.load()).find((f) => f.id === id);
@@ -214,7 +234,10 @@ export class ForwardManager {
 
   /** Starts saved forwards; one that cannot start (port in use) is reported in its info, the others still start. */
   async startAll(opts: { autoStartOnly?: boolean } = {}): Promise<ForwardInfo[]> {
+    this.holding = true;
     const saved = await this.store.load();
+    for (const s of saved) this.known.add(s.id);
+    this.followStore();
     await Promise.all(saved.filter((s) => !opts.autoStartOnly || s.autoStart).map((s) => this.start(s.id).catch(() => undefined)));
     return this.list();
   }
@@ -231,7 +254,47 @@ export class ForwardManager {
 
   async dispose(): Promise<void> {
     clearTimeout(this.changeTimer);
+    this.storeWatcher?.close();
+    this.storeWatcher = undefined;
     await Promise.all([...this.running.keys()].map((id) => this.stopRunning(id)));
+    clearTimeout(this.publishTimer);
+    await publishRuntime(this.store.file, []).catch(() => undefined);
+  }
+
+  /**
+   * While this process holds forwards, forwards another process adds
+   * (`paddock forward add` next to the GUI) start here, and removed ones stop.
+   */
+  private followStore(): void {
+    if (this.storeWatcher) return;
+    const dir = path.dirname(this.store.file);
+    const base = path.basename(this.store.file);
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      let timer: NodeJS.Timeout | undefined;
+      this.storeWatcher = fs.watch(dir, (_ev, file) => {
+        if (file !== null && file !== base) return;
+        clearTimeout(timer);
+        timer = setTimeout(() => void this.reconcile().catch(() => undefined), 200);
+      });
+      this.storeWatcher.on('error', () => undefined);
+      this.storeWatcher.unref();
+    } catch {
+      // Without a watch, forwards added elsewhere start at the next app start.
+    }
+  }
+
+  private async reconcile(): Promise<void> {
+    const saved = await this.store.load();
+    const ids = new Set(saved.map((s) => s.id));
+    for (const id of this.running.keys()) if (!ids.has(id)) await this.stopRunning(id);
+    for (const s of saved) {
+      if (this.known.has(s.id)) continue;
+      this.known.add(s.id);
+      if (s.autoStart) await this.start(s.id).catch(() => undefined);
+    }
+    for (const id of this.known) if (!ids.has(id)) this.known.delete(id);
+    this.changed();
   }
 
   private info(s: StoredForward): ForwardInfo {
@@ -269,6 +332,8 @@ export class ForwardManager {
       total: 0,
       life: new AbortController(),
       waiters: new Set(),
+      lookupsStarted: 0,
+      lookupsDone: 0,
     };
     r.server.on('connection', (sock) => void this.accept(r, sock));
     await new Promise<void>((resolve, reject) => {
@@ -307,7 +372,7 @@ export class ForwardManager {
     for (const w of r.waiters) w();
     // close() unbinds at once; open connections are cut so nothing lingers on the port.
     const closed = new Promise<void>((resolve) => r.server.close(() => resolve()));
-    for (const c of r.open) c.tun.end();
+    for (const c of r.open) c.tun?.end();
     await closed;
     this.setState(r, 'stopped', undefined);
   }
@@ -328,6 +393,14 @@ export class ForwardManager {
   }
 
   private changed(): void {
+    if (this.holding && !this.publishTimer) {
+      this.publishTimer = setTimeout(() => {
+        this.publishTimer = undefined;
+        const held = [...this.running.values()].map((r) => this.info(r.spec));
+        void publishRuntime(this.store.file, held).catch(() => undefined);
+      }, 300);
+      this.publishTimer.unref();
+    }
     if (!this.opts.onChange || this.changeTimer) return;
     this.changeTimer = setTimeout(() => {
       this.changeTimer = undefined;
@@ -342,7 +415,9 @@ export class ForwardManager {
       try {
         const t = await loadTarget(r.spec);
         const auth = await authFor(t);
+        const lookup = ++r.lookupsStarted;
         const loc = await locate(t, auth, r.spec.namespace, r.target, r.spec.remotePort);
+        r.lookupsDone = lookup;
         if (signal.aborted) break;
         if ('waiting' in loc) {
           r.current = undefined;
@@ -359,7 +434,7 @@ export class ForwardManager {
         if (lost && !signal.aborted) {
           const pod = loc.pod.metadata.name;
           r.current = undefined;
-          for (const c of r.open) if (c.pod === pod) c.tun.end();
+          for (const c of r.open) if (c.pod === pod) c.tun?.end();
           this.setState(r, 'waiting', lost);
         }
       } catch (e) {
@@ -428,6 +503,30 @@ export class ForwardManager {
     });
   }
 
+  /**
+   * For a connection whose pod ended the stream before answering: look the
+   * target up again now, and give a stream to another ready pod when there is
+   * one (the tunnel sends the client's bytes again). Undefined when the same
+   * pod is still the one to use (the app itself refused) or none came in time.
+   */
+  private async retryElsewhere(r: Running, conn: Conn, why: string): Promise<WebSocket | undefined> {
+    r.lastError = why;
+    const failed = conn.pod;
+    const since = r.lookupsStarted;
+    if (r.current?.pod === failed) r.watchAbort?.abort();
+    const deadline = Date.now() + (this.opts.connectWaitMs ?? 20_000);
+    while (!r.life.signal.aborted && Date.now() < deadline) {
+      const cur = r.current;
+      if (cur && cur.pod !== failed) {
+        conn.pod = cur.pod;
+        return openPortForward(cur.t, cur.auth, r.spec.namespace, cur.pod, cur.port);
+      }
+      if (cur && r.lookupsDone > since) return undefined;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    return undefined;
+  }
+
   private async accept(r: Running, sock: net.Socket): Promise<void> {
     sock.on('error', () => undefined);
     sock.setNoDelay(true);
@@ -437,7 +536,8 @@ export class ForwardManager {
       return;
     }
     const ws = openPortForward(cur.t, cur.auth, r.spec.namespace, cur.pod, cur.port);
-    const conn: Conn = { pod: cur.pod, tun: tunnel(sock, ws, r.counters) };
+    const conn: Conn = { pod: cur.pod };
+    conn.tun = tunnel(sock, ws, r.counters, (why) => this.retryElsewhere(r, conn, why));
     r.open.add(conn);
     r.total++;
     this.changed();

@@ -3,6 +3,11 @@
  * (v4.channel.k8s.io): every message starts with its channel byte, channel 0
  * is data and channel 1 errors, and the first message of each channel is the
  * port as two bytes. Both directions respect backpressure.
+ *
+ * A connection whose pod went away before it answered a single byte is
+ * carried over to the next pod: what the client sent so far (up to
+ * REPLAY_LIMIT) is sent again there. This is what makes a request made
+ * during a rollout succeed instead of failing on the old pod.
  */
 import type net from 'node:net';
 import type WebSocket from 'ws';
@@ -13,6 +18,8 @@ const ERROR = 1;
 const HIGH_WATER = 4 * 1024 * 1024;
 /** v4 has no half-close: after the local side ends, the pod side gets this long to answer before the stream closes. */
 const HALF_CLOSE_GRACE_MS = 5_000;
+/** What is kept of a connection's first bytes to send again to another pod. */
+const REPLAY_LIMIT = 256 * 1024;
 
 export interface TunnelCounters {
   /** Bytes from the pod to the local client. */
@@ -21,20 +28,39 @@ export interface TunnelCounters {
   bytesOut: number;
 }
 
+export interface TunnelResult {
+  error?: string;
+  /** A stream to a pod was opened at least once. */
+  opened: boolean;
+  /** Times the connection moved to another pod before its first answer. */
+  retries: number;
+}
+
 export interface Tunnel {
   /** Ends the connection cleanly: what was received is flushed, then both sides close. */
   end(): void;
-  done: Promise<{ error?: string; opened: boolean }>;
+  done: Promise<TunnelResult>;
 }
 
-export function tunnel(socket: net.Socket, ws: WebSocket, counters: TunnelCounters): Tunnel {
+/**
+ * `retry` is asked for a stream to another pod when the current one ended
+ * before the pod sent anything; undefined means there is none.
+ */
+export function tunnel(socket: net.Socket, first: WebSocket, counters: TunnelCounters, retry?: (failed: string) => Promise<WebSocket | undefined>): Tunnel {
+  let ws = first;
   let opened = false;
+  let answered = false;
+  let retries = 0;
   let error: string | undefined;
-  const seenPrefix = [false, false];
-  let finish!: (r: { error?: string; opened: boolean }) => void;
-  const done = new Promise<{ error?: string; opened: boolean }>((r) => (finish = r));
+  let finish!: (r: TunnelResult) => void;
+  const done = new Promise<TunnelResult>((r) => (finish = r));
   let ended = false;
+  let localEnded = false;
   let graceTimer: NodeJS.Timeout | undefined;
+  /** The client's bytes until the pod first answers, for a retry elsewhere. */
+  let replay: Buffer[] | undefined = [];
+  let replayBytes = 0;
+  const pending: Buffer[] = [];
 
   const close = () => {
     if (ended) return;
@@ -44,22 +70,106 @@ export function tunnel(socket: net.Socket, ws: WebSocket, counters: TunnelCounte
     else if (ws.readyState === ws.OPEN) ws.close(1000);
     if (error) socket.destroy();
     else socket.end();
-    finish({ error, opened });
+    finish({ error, opened, retries });
   };
 
-  const pending: Buffer[] = [];
+  const frame = (chunk: Buffer) => {
+    const f = Buffer.allocUnsafe(chunk.length + 1);
+    f[0] = DATA;
+    chunk.copy(f, 1);
+    return f;
+  };
   const sendToPod = (chunk: Buffer) => {
-    const frame = Buffer.allocUnsafe(chunk.length + 1);
-    frame[0] = DATA;
-    chunk.copy(frame, 1);
-    counters.bytesOut += chunk.length;
-    ws.send(frame, { binary: true }, () => {
-      if (socket.isPaused() && ws.bufferedAmount < HIGH_WATER / 2) socket.resume();
+    const current = ws;
+    current.send(frame(chunk), { binary: true }, () => {
+      if (current === ws && socket.isPaused() && ws.bufferedAmount < HIGH_WATER / 2 && ws.readyState === ws.OPEN) socket.resume();
     });
     if (ws.bufferedAmount >= HIGH_WATER) socket.pause();
   };
 
+  /** The stream ended: carry the connection to another pod if the pod never answered, else close. */
+  const streamEnded = (why: string | undefined) => {
+    if (ended) return;
+    if (!answered && replay && retry) {
+      const failedWs = ws;
+      socket.pause();
+      void retry(why ?? 'the pod closed the stream').then(
+        (next) => {
+          if (ended || ws !== failedWs) return;
+          if (!next) {
+            error ??= why;
+            return close();
+          }
+          retries++;
+          attach(next);
+        },
+        () => {
+          error ??= why;
+          close();
+        },
+      );
+      return;
+    }
+    if (why) error ??= why;
+    close();
+  };
+
+  const attach = (next: WebSocket) => {
+    ws = next;
+    const seenPrefix = [false, false];
+    let streamError: string | undefined;
+    next.on('open', () => {
+      if (ws !== next) return;
+      // A first stream gets what arrived while it opened; a retried one everything, again.
+      const backlog = retries > 0 && replay ? replay : pending;
+      opened = true;
+      for (const c of backlog) sendToPod(c);
+      pending.length = 0;
+      if (!ended && !localEnded) socket.resume();
+    });
+    next.on('message', (data: Buffer, isBinary: boolean) => {
+      if (ws !== next || !isBinary || data.length === 0) return;
+      const channel = data[0]!;
+      let body = data.subarray(1);
+      if ((channel === DATA || channel === ERROR) && !seenPrefix[channel]) {
+        seenPrefix[channel] = true;
+        body = body.subarray(2);
+      }
+      if (body.length === 0) return;
+      if (channel === DATA) {
+        answered = true;
+        replay = undefined;
+        counters.bytesIn += body.length;
+        if (!socket.write(body)) {
+          next.pause();
+          socket.once('drain', () => next.resume());
+        }
+      } else if (channel === ERROR) {
+        streamError = body.toString('utf8').trim();
+        streamEnded(streamError);
+      }
+    });
+    next.on('unexpected-response', (req, res) => {
+      res.resume();
+      req.destroy();
+      if (ws === next) streamEnded(`the API server refused the port-forward: HTTP ${res.statusCode}`);
+    });
+    next.on('error', (e) => {
+      if (ws === next) streamEnded(streamError ?? e.message);
+    });
+    next.on('close', () => {
+      if (ws === next) streamEnded(streamError);
+    });
+  };
+
   socket.on('data', (chunk: Buffer) => {
+    counters.bytesOut += chunk.length;
+    if (replay) {
+      replayBytes += chunk.length;
+      // Too much to send again: the connection stays with its pod (while a stream opens the socket is paused, so it grows by a chunk at most).
+      if (replayBytes > REPLAY_LIMIT && ws.readyState === ws.OPEN) replay = undefined;
+      else replay.push(chunk);
+    }
     if (ws.readyState === ws.OPEN) sendToPod(chunk);
     else {
       pending.push(chunk);
@@ -67,48 +177,13 @@ export function tunnel(socket: net.Socket, ws: WebSocket, counters: TunnelCounte
     }
   });
   socket.on('end', () => {
+    localEnded = true;
     // The client is done sending; give the pod a moment to answer before the stream closes.
     graceTimer = setTimeout(close, HALF_CLOSE_GRACE_MS);
   });
   socket.on('error', () => close());
   socket.on('close', () => close());
 
-  ws.on('open', () => {
-    opened = true;
-    for (const c of pending.splice(0)) sendToPod(c);
-    if (!ended) socket.resume();
-  });
-  ws.on('message', (data: Buffer, isBinary: boolean) => {
-    if (!isBinary || data.length === 0) return;
-    const channel = data[0]!;
-    let body = data.subarray(1);
-    if ((channel === DATA || channel === ERROR) && !seenPrefix[channel]) {
-      seenPrefix[channel] = true;
-      body = body.subarray(2);
-    }
-    if (body.length === 0) return;
-    if (channel === DATA) {
-      counters.bytesIn += body.length;
-      if (!socket.write(body)) {
-        ws.pause();
-        socket.once('drain', () => ws.resume());
-      }
-    } else if (channel === ERROR) {
-      error = body.toString('utf8').trim();
-      close();
-    }
-  });
-  ws.on('unexpected-response', (req, res) => {
-    error = `the API server refused the port-forward: HTTP ${res.statusCode}`;
-    res.resume();
-    req.destroy();
-    close();
-  });
-  ws.on('error', (e) => {
-    error ??= e.message;
-    close();
-  });
-  ws.on('close', () => close());
-
+  attach(first);
   return { end: close, done };
 }

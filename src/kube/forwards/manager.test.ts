@@ -1,0 +1,167 @@
+/**
+ * The forward manager end to end against a small fake API server: pod
+ * lookup, the pod watch, and a portforward WebSocket (v4.channel.k8s.io)
+ * whose "pod" upper-cases what it gets. No cluster needed.
+ */
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { useTempKube, type TempKube } from '../kubeconfig/testing.js';
+import { fileForwardStore } from '../../store/forwards.js';
+import { isPortFree } from '../../provisioner/ports.js';
+import { ForwardManager } from './manager.js';
+
+interface Fake {
+  url: string;
+  podExists: boolean;
+  uid: string;
+  watches: http.ServerResponse[];
+  streams: number;
+  close(): Promise<void>;
+}
+
+async function fakeApi(): Promise<Fake> {
+  const fake: Fake = { url: '', podExists: true, uid: 'uid-1', watches: [], streams: 0, close: async () => undefined };
+  const pod = () => ({
+    metadata: { name: 'echo', uid: fake.uid, resourceVersion: '1', creationTimestamp: '2026-01-01T00:00:00Z' },
+    spec: { containers: [{ ports: [{ name: 'http', containerPort: 9000 }] }] },
+    status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+  });
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/api/v1/namespaces/default/pods/echo') {
+      if (!fake.podExists) return res.writeHead(404, { 'content-type': 'application/json' }).end('{"kind":"Status","message":"pods \\"echo\\" not found"}');
+      return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(pod()));
+    }
+    if (url.pathname === '/api/v1/namespaces/default/pods' && url.searchParams.get('watch')) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.flushHeaders();
+      fake.watches.push(res);
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (p) => (p.has('v4.channel.k8s.io') ? 'v4.channel.k8s.io' : false) });
+  server.on('upgrade', (req, sock, head) => {
+    if (!req.url?.startsWith('/api/v1/namespaces/default/pods/echo/portforward?ports=9000') || !fake.podExists) {
+      sock.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, sock, head, (ws) => {
+      fake.streams++;
+      ws.send(Buffer.from([0, 0x28, 0x23]));
+      ws.send(Buffer.from([1, 0x28, 0x23]));
+      ws.on('message', (data: Buffer) => {
+        if (data[0] === 0) ws.send(Buffer.concat([Buffer.from([0]), Buffer.from(data.subarray(1).toString().toUpperCase())]));
+      });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  fake.url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  fake.close = async () => {
+    for (const c of wss.clients) c.terminate();
+    for (const w of fake.watches) w.destroy();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  };
+  return fake;
+}
+
+function roundTrip(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => s.write(text));
+    s.setEncoding('utf8');
+    s.once('data', (d: string) => {
+      resolve(d);
+      s.destroy();
+    });
+    s.on('error', reject);
+    s.setTimeout(5000, () => reject(new Error('timeout')));
+  });
+}
+
+let kube: TempKube;
+let fake: Fake;
+let m: ForwardManager;
+
+beforeEach(async () => {
+  kube = await useTempKube();
+  fake = await fakeApi();
+  const config = path.join(kube.dir, 'kubeconfig');
+  await fs.writeFile(
+    config,
+    ['apiVersion: v1', 'kind: Config', 'clusters:', '- name: c', '  cluster:', `    server: ${fake.url}`, 'users:', '- name: u', '  user:', '    token: t0k3n', 'contexts:', '- name: fake', '  context:', '    cluster: c', '    user: u', 'current-context: fake', ''].join('\n'),
+  );
+  process.env.KUBECONFIG = config;
+  m = new ForwardManager({ store: fileForwardStore(path.join(kube.dir, 'forwards.json')), connectWaitMs: 3000 });
+});
+
+afterEach(async () => {
+  await m.dispose();
+  await fake.close();
+  await kube.restore();
+});
+
+it('forwards a connection to the pod port a name resolves to, counts bytes, and frees the port at once on stop', async () => {
+  const f = await m.add({ context: 'fake', target: 'pod/echo', localPort: 0, remotePort: 'http' });
+  expect(f.kubeconfig).toBe(process.env.KUBECONFIG);
+  expect(f.localPort).toBeGreaterThan(0);
+  const started = await m.start(f.id);
+  expect(started).toMatchObject({ state: 'connected', pod: 'echo', podPort: 9000, local: true });
+  expect(await roundTrip(f.localPort, 'hello')).toBe('HELLO');
+  const info = await m.get(f.id);
+  expect(info).toMatchObject({ bytesIn: 5, bytesOut: 5, connectionsTotal: 1 });
+  const stopped = await m.stop(f.id);
+  expect(stopped.state).toBe('stopped');
+  expect(await isPortFree(f.localPort, '127.0.0.1')).toBe(true);
+});
+
+it('a local port in use is PORT_IN_USE naming the port; the forward shows the error', async () => {
+  const blocker = net.createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+  const port = (blocker.address() as net.AddressInfo).port;
+  try {
+    const f = await m.add({ context: 'fake', target: 'pod/echo', localPort: port, remotePort: 9000 });
+    await expect(m.start(f.id)).rejects.toMatchObject({ code: 'PORT_IN_USE', message: expect.stringContaining(`127.0.0.1:${port}`) });
+    expect((await m.get(f.id)).state).toBe('error');
+    await expect(m.add({ context: 'fake', target: 'svc/other', localPort: port, remotePort: 80 })).rejects.toMatchObject({ code: 'PORT_IN_USE', message: expect.stringContaining(f.id) });
+  } finally {
+    blocker.close();
+  }
+});
+
+it('when the pod goes away it waits, and connects again as soon as the pod is back', async () => {
+  const states: string[] = [];
+  m = new ForwardManager({ store: fileForwardStore(path.join(kube.dir, 'forwards2.json')), onState: (c) => states.push(c.state), connectWaitMs: 3000 });
+  const f = await m.add({ context: 'fake', target: 'pod/echo', localPort: 0, remotePort: 9000 });
+  await m.start(f.id);
+  await expect.poll(() => fake.watches.length).toBe(1);
+  fake.podExists = false;
+  fake.uid = 'uid-2';
+  for (const w of fake.watches.splice(0)) w.end(JSON.stringify({ type: 'DELETED', object: { metadata: { name: 'echo', uid: 'uid-1' } } }) + '\n');
+  await expect.poll(async () => (await m.get(f.id)).state).toBe('waiting');
+  expect((await m.get(f.id)).reason).toMatch(/does not exist|deleted/);
+  // A connection made while waiting is held until the pod is back.
+  const pending = roundTrip(f.localPort, 'again');
+  await new Promise((r) => setTimeout(r, 300));
+  fake.podExists = true;
+  expect(await pending).toBe('AGAIN');
+  expect((await m.get(f.id)).state).toBe('connected');
+  expect(states).toEqual(expect.arrayContaining(['waiting', 'connected']));
+});
+
+it('an unreachable cluster is an error state with the reason, retried until it answers', async () => {
+  await fake.close();
+  const f = await m.add({ context: 'fake', target: 'pod/echo', localPort: 0, remotePort: 9000 });
+  const info = await m.start(f.id);
+  expect(info.state).toBe('error');
+  expect(info.reason).toMatch(/does not answer|ECONNREFUSED/);
+  expect(await isPortFree(f.localPort, '127.0.0.1')).toBe(false); // the port stays bound while it retries
+});
+
+it('a forward to a context that is gone says so', async () => {
+  await expect(m.add({ context: 'nope', target: 'pod/echo', localPort: 0, remotePort: 9000 })).rejects.toMatchObject({ code: 'CONTEXT_NOT_FOUND' });
+});
