@@ -141,3 +141,35 @@ describeIf('cluster', await dockerUnavailableReason())(`node image ${version}`, 
     }
   });
 });
+
+describeIf('cluster', await dockerUnavailableReason())('a failed node-image build', () => {
+  it('tags nothing and leaves no build container behind', async () => {
+    const fs = await import('node:fs/promises');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { imagesDir } = await import('../../src/provisioner/node-image/recipe.js');
+    // A copy of the recipes whose preload step fails (Go programs and rootfs stay cached).
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'paddock-broken-recipes-'));
+    const name = `paddock/node:test-broken-${randomBytes(3).toString('hex')}`;
+    const nodeImagesBefore = (await execa('docker', ['images', '-q', '--no-trunc', '--filter', 'label=io.paddock.node-image=1'])).stdout.split('\n').filter(Boolean).sort();
+    const saved = process.env.PADDOCK_IMAGES_DIR;
+    try {
+      await fs.cp(imagesDir(), dir, { recursive: true, verbatimSymlinks: true });
+      await fs.writeFile(path.join(dir, 'node/preload.sh'), '#!/bin/bash\necho "preload broken on purpose" >&2\nexit 7\n');
+      process.env.PADDOCK_IMAGES_DIR = dir;
+      await expect(buildNodeImage({ kubernetesVersion: version, name, progress: new Progress('broken', () => {}) })).rejects.toMatchObject({
+        code: 'IMAGE_BUILD_FAILED',
+        output: expect.stringContaining('preload broken on purpose'),
+      });
+    } finally {
+      if (saved === undefined) delete process.env.PADDOCK_IMAGES_DIR;
+      else process.env.PADDOCK_IMAGES_DIR = saved;
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+    expect((await execa('docker', ['image', 'inspect', name], { reject: false })).exitCode).not.toBe(0);
+    const nodeImagesAfter = (await execa('docker', ['images', '-q', '--no-trunc', '--filter', 'label=io.paddock.node-image=1'])).stdout.split('\n').filter(Boolean).sort();
+    expect(nodeImagesAfter).toEqual(nodeImagesBefore);
+    const leftovers = (await execa('docker', ['ps', '-a', '-q', '--filter', 'name=^paddock-preload-'])).stdout.trim();
+    expect(leftovers).toBe('');
+  });
+});
