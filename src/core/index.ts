@@ -17,6 +17,7 @@ import { ForwardManager } from '../kube/forwards/manager.js';
 import { forwardHandlers } from '../kube/forwards/handlers.js';
 import type { EventBus } from './events.js';
 import { addonHandlers } from '../addons/index.js';
+import { workloadHandlers } from '../kube/resources/handlers.js';
 
 export function createCore(overrides: Partial<ApiHandlers> = {}): ApiHandlers {
   const na = (what: string, issue: string) => async () => notAvailable(what, issue);
@@ -55,6 +56,19 @@ export function createCore(overrides: Partial<ApiHandlers> = {}): ApiHandlers {
     stopAllForwards: na('port-forwards', 'port-forwards'),
     startProxy: na('proxy', 'port-forwards'),
     stopProxy: na('proxy', 'port-forwards'),
+    listResources: na('workloads', 'inside a cluster'),
+    watchResources: na('workloads', 'inside a cluster'),
+    unwatchResources: na('workloads', 'inside a cluster'),
+    getResourceYaml: na('workloads', 'inside a cluster'),
+    applyYaml: na('workloads', 'inside a cluster'),
+    podLogs: na('workloads', 'inside a cluster'),
+    scaleWorkload: na('workloads', 'inside a cluster'),
+    rolloutRestart: na('workloads', 'inside a cluster'),
+    rolloutHistory: na('workloads', 'inside a cluster'),
+    rolloutUndo: na('workloads', 'inside a cluster'),
+    deletePod: na('workloads', 'inside a cluster'),
+    cordonNode: na('workloads', 'inside a cluster'),
+    controlPlaneHealth: na('workloads', 'inside a cluster'),
   };
   return { ...base, ...overrides };
 }
@@ -78,5 +92,6 @@ export function createDefaultCore(opts: { bus?: EventBus } = {}): ApiHandlers {
     ...contextHandlers,
     ...addonHandlers({ runtime }),
     ...forwardHandlers(new ForwardManager({ onChange: () => opts.bus?.emit({ type: 'forwards.changed' }) })),
+    ...workloadHandlers({ emit: (e) => opts.bus?.emit(e) }),
   });
 }

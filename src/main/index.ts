@@ -24,7 +24,7 @@ const stopWatching = startWatchers(dockerRuntime(), bus);
 electron.app.on('will-quit', stopWatching);
 
 runApp(electron, {
-  core: createDefaultCore(),
+  core: createDefaultCore({ bus }),
   bus,
   rendererDir,
   preloadPath: join(here, '..', 'preload', 'index.cjs'),

@@ -147,6 +147,43 @@ export const ProxyInputSchema = z.object({
 export const ProxyInfoSchema = z.object({ id: z.string(), context: z.string(), url: z.string() });
 export type ProxyInfo = z.infer<typeof ProxyInfoSchema>;
 
+// ── Inside a cluster (issue 11), addressed by kubeconfig context (issue 13) ──
+export const ResourceKindSchema = z.enum([
+  'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod', 'Service', 'Ingress', 'ConfigMap', 'Secret',
+  'PersistentVolumeClaim', 'PersistentVolume', 'StorageClass', 'HorizontalPodAutoscaler', 'Event', 'Node',
+]);
+export type ResourceKind = z.infer<typeof ResourceKindSchema>;
+export const StatusToneSchema = z.enum(['ok', 'warn', 'error', 'muted']);
+export type StatusTone = z.infer<typeof StatusToneSchema>;
+export const ResourceColumnSchema = z.object({ id: z.string(), label: z.string() });
+export type ResourceColumn = z.infer<typeof ResourceColumnSchema>;
+export const ResourceRowSchema = z.object({
+  uid: z.string(),
+  name: z.string(),
+  namespace: z.string().optional(),
+  status: z.string(),
+  tone: StatusToneSchema,
+  /** creationTimestamp (for events: when last seen); the face renders the age. */
+  created: z.string().optional(),
+  cells: z.record(z.string(), z.string()),
+});
+export type ResourceRow = z.infer<typeof ResourceRowSchema>;
+const ResourceListSchema = z.object({ kind: ResourceKindSchema, columns: z.array(ResourceColumnSchema), rows: z.array(ResourceRowSchema), resourceVersion: z.string().optional() });
+export type ResourceList = z.infer<typeof ResourceListSchema>;
+const Ctx = z.object({ context: z.string().min(1) });
+/** Without namespace: every namespace (cluster-scoped kinds ignore it). */
+const ListInput = Ctx.extend({ kind: ResourceKindSchema, namespace: z.string().min(1).optional() });
+const ObjRef = Ctx.extend({ kind: ResourceKindSchema, namespace: z.string().min(1).optional(), name: z.string().min(1) });
+const WorkloadRef = Ctx.extend({ kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet']), namespace: z.string().min(1), name: z.string().min(1) });
+export const RolloutRevisionSchema = z.object({ revision: z.number(), name: z.string(), created: z.string().optional(), images: z.array(z.string()), changeCause: z.string().optional(), current: z.boolean() });
+export type RolloutRevision = z.infer<typeof RolloutRevisionSchema>;
+export const ControlPlaneHealthSchema = z.object({
+  checks: z.array(z.object({ path: z.string(), ok: z.boolean(), detail: z.string() })),
+  staticPods: z.array(z.object({ node: z.string(), component: z.string(), pod: z.string(), status: z.string(), tone: StatusToneSchema, restarts: z.number(), image: z.string().optional() })),
+  version: z.string().optional(),
+});
+export type ControlPlaneHealth = z.infer<typeof ControlPlaneHealthSchema>;
+
 const NameInput = z.object({ name: ClusterNameSchema });
 const Empty = z.object({});
 const Void = z.object({ ok: z.literal(true) });
@@ -198,6 +235,23 @@ export const api = {
   /** kubectl proxy: the context's API on a local port without credentials; lives as long as this process. */
   startProxy: op(ProxyInputSchema, ProxyInfoSchema),
   stopProxy: op(z.object({ id: z.string() }), Void),
+  /** Rows of one kind, with status and creation time, for any kubeconfig context. */
+  listResources: op(ListInput, ResourceListSchema),
+  /** Live rows: list, then watch; `resources.changed` pushes the new rows under the returned id until unwatchResources. */
+  watchResources: op(ListInput, ResourceListSchema.extend({ subscriptionId: z.string() })),
+  unwatchResources: op(z.object({ subscriptionId: z.string() }), Void),
+  /** The object as YAML, without managedFields; Secret values are masked unless revealSecrets. */
+  getResourceYaml: op(ObjRef.extend({ revealSecrets: z.boolean().optional() }), z.object({ yaml: z.string() })),
+  /** Server-side dry run first; with dryRun only that. The API's error comes back as it is (INVALID_CONFIG). */
+  applyYaml: op(Ctx.extend({ yaml: z.string().min(1), namespace: z.string().optional(), dryRun: z.boolean().optional() }), z.object({ results: z.array(z.object({ kind: z.string(), name: z.string(), namespace: z.string().optional(), action: z.string() })) })),
+  podLogs: op(Ctx.extend({ namespace: z.string().min(1), pod: z.string().min(1), container: z.string().optional(), previous: z.boolean().optional(), tailLines: z.number().int().min(1).max(100_000).optional() }), z.object({ text: z.string(), containers: z.array(z.string()) })),
+  scaleWorkload: op(WorkloadRef.extend({ replicas: z.number().int().min(0).max(10_000) }), Void),
+  rolloutRestart: op(WorkloadRef, Void),
+  rolloutHistory: op(WorkloadRef, z.object({ revisions: z.array(RolloutRevisionSchema) })),
+  rolloutUndo: op(WorkloadRef.extend({ revision: z.number().int().min(0).optional() }), z.object({ revision: z.number() })),
+  deletePod: op(Ctx.extend({ namespace: z.string().min(1), name: z.string().min(1) }), Void),
+  cordonNode: op(Ctx.extend({ node: z.string().min(1), unschedulable: z.boolean() }), Void),
+  controlPlaneHealth: op(Ctx, ControlPlaneHealthSchema),
 } as const;
 
 export type Api = typeof api;
@@ -235,6 +289,7 @@ export const PushEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('clusters.changed') }),
   z.object({ type: z.literal('contexts.changed') }),
   z.object({ type: z.literal('forwards.changed') }),
+  z.object({ type: z.literal('resources.changed'), subscriptionId: z.string(), rows: z.array(ResourceRowSchema).optional(), error: z.string().optional() }),
   z.object({ type: z.literal('progress'), event: z.any() }),
 ]);
 export type PushEvent = z.infer<typeof PushEventSchema>;

@@ -25,7 +25,7 @@ export function registerUiCommand(program: Command, _env: CliEnv): void {
       const bus = new EventBus();
       // Changes made elsewhere (kubectl, another Paddock, docker) reach the page at once.
       const stopWatching = startWatchers(dockerRuntime(), bus);
-      const server = await runWebUi({ core: createDefaultCore(), bus, port: o.port, open: o.open });
+      const server = await runWebUi({ core: createDefaultCore({ bus }), bus, port: o.port, open: o.open });
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
