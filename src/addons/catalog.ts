@@ -39,6 +39,8 @@ export const ImageSpecSchema = z.object({
       /** Extra files the module's go:embed needs but its zip lacks: copied into a local copy of that module. */
       embed: z.array(z.object({ module: z.string(), version: z.string(), path: z.string(), from: z.string() })).default([]),
       ldflags: z.string().default('-s -w'),
+      /** Files of the program's folder placed in the image, e.g. a default config. */
+      files: z.array(z.object({ from: z.string(), to: z.string().regex(/^\/[^\0]*$/) })).default([]),
       /** Image user (numeric); scratch images have no /etc/passwd. */
       user: z.string().default('65532'),
     })
@@ -66,8 +68,8 @@ export const CheckSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('apiService'), name: z.string() }),
   /** A pod runs a command (e.g. nslookup of a Service name); slow, so only on enable and status. */
   z.object({ type: z.literal('pod'), image: z.string(), command: z.array(z.string()), deep: z.literal(true).default(true) }),
-  /** An HTTP GET from the host through a host proxy answers (any status). */
-  z.object({ type: z.literal('hostHttp'), proxy: z.string(), port: z.string() }),
+  /** An HTTP GET from the host to a port of a host proxy or host container answers (any status). */
+  z.object({ type: z.literal('hostHttp'), proxy: z.string(), port: z.string(), path: z.string().default('/') }),
   /** A host container is running. */
   z.object({ type: z.literal('hostContainer'), name: z.string() }),
 ]);
@@ -90,6 +92,12 @@ export const HostContainerSchema = z.object({
   credentials: z.object({ namespace: z.string(), secret: z.string() }).optional(),
   /** Extra environment; values are templates ({{ cluster.name }}, {{ images.x }}, {{ lbImage }}, {{ params.x }}). */
   env: z.record(z.string(), z.string()).default({}),
+  /** Arguments after the image's entrypoint. */
+  args: z.array(z.string()).default([]),
+  /** Ports published on 127.0.0.1 (host port from a param, 0 = a free one). */
+  ports: z.array(z.object({ name: Name, hostPortParam: z.string(), containerPort: z.number().int().min(1).max(65535) })).default([]),
+  /** Anonymous volumes (removed with the container). */
+  volumes: z.array(z.string().regex(/^\//)).default([]),
 });
 export type HostContainer = z.infer<typeof HostContainerSchema>;
 
@@ -108,6 +116,8 @@ export const AddonSpecSchema = z
     manifests: z.array(z.string().regex(/^[^/].*\.ya?ml$/)).default([]),
     hostProxies: z.array(HostProxySchema).default([]),
     hostContainers: z.array(HostContainerSchema).default([]),
+    /** Files written into every node (e.g. containerd registry hosts), removed on disable; path and content are templates. */
+    nodeFiles: z.array(z.object({ path: z.string().regex(/^\/etc\/containerd\//, 'node files live under /etc/containerd/'), content: z.string() })).default([]),
     readiness: z.array(CheckSchema).default([]),
     /** Shown after enable and by `addons status`; may use {{ hostPorts.<proxy>.<port> }}, {{ params.x }}, {{ cluster.name }}. */
     usage: z.string().min(1),
@@ -117,7 +127,7 @@ export const AddonSpecSchema = z
     for (const hc of a.hostContainers) {
       if (!images.has(hc.image)) ctx.addIssue({ code: 'custom', message: `hostContainers.${hc.name}: unknown image "${hc.image}"` });
     }
-    for (const p of a.hostProxies.flatMap((hp) => hp.ports)) {
+    for (const p of [...a.hostProxies.flatMap((hp) => hp.ports), ...a.hostContainers.flatMap((hc) => hc.ports)]) {
       if (!a.params[p.hostPortParam]) ctx.addIssue({ code: 'custom', message: `hostProxies: unknown param "${p.hostPortParam}"` });
     }
     for (const i of a.images) {

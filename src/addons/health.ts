@@ -75,15 +75,16 @@ async function podCheck(api: ClusterApi, addon: string, image: string, command: 
   }
 }
 
-async function hostHttp(ctx: CheckContext, proxy: string, port: string): Promise<CheckResult> {
+async function hostHttp(ctx: CheckContext, proxy: string, port: string, path: string): Promise<CheckResult> {
   const hostPort = ctx.hostPorts[proxy]?.[port];
-  if (!hostPort) return { ok: false, detail: `proxy ${proxy} publishes no ${port} port` };
+  if (!hostPort) return { ok: false, detail: `${proxy} publishes no ${port} port` };
+  const url = `http://127.0.0.1:${hostPort}${path}`;
   try {
-    const res = await fetch(`http://127.0.0.1:${hostPort}/`, { signal: AbortSignal.timeout(3000) });
+    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
     await res.body?.cancel();
-    return { ok: true, detail: `http://127.0.0.1:${hostPort}/ answers (${res.status})` };
+    return { ok: true, detail: `${url} answers (${res.status})` };
   } catch (e) {
-    return { ok: false, detail: `http://127.0.0.1:${hostPort}/ does not answer: ${(e as Error).message}` };
+    return { ok: false, detail: `${url} does not answer: ${(e as Error).message}` };
   }
 }
 
@@ -106,7 +107,7 @@ export async function runCheck(ctx: CheckContext, check: Check): Promise<CheckRe
       case 'pod':
         return await podCheck(ctx.api, ctx.addon, check.image, check.command);
       case 'hostHttp':
-        return await hostHttp(ctx, check.proxy, check.port);
+        return await hostHttp(ctx, check.proxy, check.port, check.path);
       case 'hostContainer':
         return await hostContainer(ctx, check.name);
     }

@@ -17,6 +17,8 @@ export const AddonLabels = {
   addon: 'io.paddock.addon',
   part: 'io.paddock.addon-part',
   spec: 'io.paddock.addon-spec',
+  /** The params an addon was enabled with (JSON), so disable can undo what depended on them. */
+  params: 'io.paddock.addon-params',
 } as const;
 
 export const hostContainerName = (cluster: string, addon: string, part: string) => `paddock-${cluster}-addon-${addon}-${part}`;
@@ -27,6 +29,8 @@ interface Desired {
   name: string;
   image: string;
   env: string[];
+  args?: string[];
+  volumes?: string[];
   ports: { containerPort: number; hostPort: number }[];
   binds: string[];
   labels: Record<string, string>;
@@ -39,7 +43,7 @@ export async function addonContainers(runtime: DockerRuntime, cluster: string, a
 }
 
 async function ensureContainer(runtime: DockerRuntime, d: Desired, what: string): Promise<void> {
-  const hash = specHash({ image: d.image, env: d.env, ports: d.ports, binds: d.binds });
+  const hash = specHash({ image: d.image, env: d.env, args: d.args, ports: d.ports, binds: d.binds, volumes: d.volumes });
   const existing = (await runtime.listContainers([`${AddonLabels.part}=${d.labels[AddonLabels.part]}`, `${AddonLabels.addonOf}=${d.labels[AddonLabels.addonOf]}`])).find((c) => c.name === d.name);
   if (existing && existing.labels[AddonLabels.spec] === hash && existing.state === 'running') return;
   if (existing) await runtime.removeContainer(existing.id);
@@ -54,6 +58,8 @@ async function ensureContainer(runtime: DockerRuntime, d: Desired, what: string)
     name: d.name,
     Image: d.image,
     Env: d.env,
+    ...(d.args?.length ? { Cmd: d.args } : {}),
+    ...(d.volumes?.length ? { Volumes: Object.fromEntries(d.volumes.map((v) => [v, {}])) } : {}),
     Labels: { ...d.labels, [AddonLabels.spec]: hash },
     ExposedPorts: exposed,
     HostConfig: { PortBindings: bindings, NetworkMode: NETWORK_NAME, Binds: d.binds, RestartPolicy: { Name: 'unless-stopped' } },
@@ -94,23 +100,39 @@ export async function ensureProxy(runtime: DockerRuntime, cluster: string, addon
   );
 }
 
-export async function ensureHostContainer(runtime: DockerRuntime, cluster: string, addon: string, hc: HostContainer, image: string, env: Record<string, string>): Promise<void> {
+export async function ensureHostContainer(
+  runtime: DockerRuntime,
+  cluster: string,
+  addon: string,
+  hc: HostContainer,
+  image: string,
+  env: Record<string, string>,
+  args: string[],
+  params: Record<string, string | number>,
+): Promise<void> {
   await ensureContainer(
     runtime,
     {
       name: hostContainerName(cluster, addon, hc.name),
       image,
       env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-      ports: [],
+      args,
+      volumes: hc.volumes,
+      ports: hc.ports.map((p) => ({ containerPort: p.containerPort, hostPort: Number(params[p.hostPortParam] ?? 0) })),
       binds: hc.dockerSocket ? ['/var/run/docker.sock:/var/run/docker.sock'] : [],
-      labels: { [AddonLabels.addonOf]: cluster, [AddonLabels.addon]: addon, [AddonLabels.part]: `${addon}-${hc.name}` },
+      labels: { [AddonLabels.addonOf]: cluster, [AddonLabels.addon]: addon, [AddonLabels.part]: `${addon}-${hc.name}`, [AddonLabels.params]: JSON.stringify(params) },
     },
     `addon ${addon}`,
   );
 }
 
-/** Published 127.0.0.1 ports of an addon's proxies: { proxy: { port name: host port } }. */
-export async function proxyHostPorts(runtime: DockerRuntime, cluster: string, addon: string, proxies: HostProxy[]): Promise<Record<string, Record<string, number>>> {
+/** Published 127.0.0.1 ports of an addon's proxies and host containers: { name: { port name: host port } }. */
+export async function proxyHostPorts(
+  runtime: DockerRuntime,
+  cluster: string,
+  addon: string,
+  proxies: { name: string; ports: { name: string; containerPort: number }[] }[],
+): Promise<Record<string, Record<string, number>>> {
   const out: Record<string, Record<string, number>> = {};
   for (const proxy of proxies) {
     const info = await runtime.docker
@@ -126,6 +148,12 @@ export async function proxyHostPorts(runtime: DockerRuntime, cluster: string, ad
     out[proxy.name] = ports;
   }
   return out;
+}
+
+/** The params an addon's host containers were started with, if any. */
+export async function enabledParams(runtime: DockerRuntime, cluster: string, addon: string): Promise<Record<string, string | number> | undefined> {
+  const c = (await addonContainers(runtime, cluster, addon)).find((x) => x.labels[AddonLabels.params]);
+  return c ? (JSON.parse(c.labels[AddonLabels.params]!) as Record<string, string | number>) : undefined;
 }
 
 /** Removes the controllers first (so they make nothing new), then everything else of the addon. */

@@ -91,6 +91,10 @@ async function buildImage(build: BuildSpec, tag: string, progress: Progress, ste
       { cwd: mod, env: { CGO_ENABLED: '0', GOOS: 'linux', GOARCH: process.arch === 'arm64' ? 'arm64' : 'amd64', GOFLAGS: '-mod=mod' } },
       `building ${build.program}`,
     );
+    for (const f of build.files) {
+      await fs.mkdir(path.join(root, path.dirname(f.to)), { recursive: true });
+      await fs.copyFile(path.join(source, f.from), path.join(root, f.to));
+    }
     await fs.chmod(path.join(root, 'tmp'), 0o1777);
     // Streamed, not buffered: Traefik alone is 180 MB.
     const tar = execa('tar', ['-C', root, '--owner=0', '--group=0', '-c', '.'], { buffer: false });

@@ -13,7 +13,8 @@ import type { DockerRuntime } from '../provisioner/runtime/docker.js';
 import { ensureLbImage } from '../provisioner/lb-image.js';
 import type { CatalogEntry } from './catalog.js';
 import { ensureAddonImages } from './images.js';
-import { addonContainers, ensureHostContainer, ensureProxy, proxyHostPorts, removeAddonContainers } from './host.js';
+import { addonContainers, enabledParams, ensureHostContainer, ensureProxy, proxyHostPorts, removeAddonContainers } from './host.js';
+import { removeNodeFiles, writeNodeFiles } from './node-files.js';
 import { runChecks, type CheckResult } from './health.js';
 import { apiMessage, isNotFound, type ClusterApi } from './kube.js';
 import { ADDON_LABEL, ownershipSelector, renderManifests, renderString, renderUsage, resolveParams, type KubeObject } from './render.js';
@@ -86,7 +87,7 @@ export async function isEnabled(api: ClusterApi, runtime: DockerRuntime, entry: 
 
 export async function addonState(api: ClusterApi, runtime: DockerRuntime, entry: CatalogEntry, cluster: string, deep: boolean): Promise<AddonState> {
   if (!(await isEnabled(api, runtime, entry, cluster))) return { enabled: false, health: 'disabled', status: 'not enabled' };
-  const hostPorts = await proxyHostPorts(runtime, cluster, entry.spec.name, entry.spec.hostProxies);
+  const hostPorts = await proxyHostPorts(runtime, cluster, entry.spec.name, [...entry.spec.hostProxies, ...entry.spec.hostContainers]);
   const results = await runChecks({ api, runtime, cluster, addon: entry.spec.name, hostPorts }, entry.spec.readiness, deep);
   const usage = renderUsage(entry.spec, { cluster: { name: cluster }, hostPorts, params: resolveParams(entry.spec) });
   return summarize(results, usage);
@@ -140,18 +141,23 @@ export async function enable(o: EnableOptions): Promise<AddonState> {
       for (const proxy of spec.hostProxies) await ensureProxy(runtime, cluster, spec.name, proxy, params, lbImage);
       for (const hc of spec.hostContainers) {
         const values = { cluster: { name: cluster }, params, images, lbImage, network: NETWORK_NAME };
-        const env: Record<string, string> = Object.fromEntries(Object.entries(hc.env).map(([k, v]) => [k, String(renderString(v, values, `${spec.name}/hostContainers.${hc.name}`))]));
+        const where = `${spec.name}/hostContainers.${hc.name}`;
+        const env: Record<string, string> = Object.fromEntries(Object.entries(hc.env).map(([k, v]) => [k, String(renderString(v, values, where))]));
+        const args = hc.args.map((a) => String(renderString(a, values, where)));
         if (hc.credentials) {
           const { token, ca } = await serviceAccountToken(api, hc.credentials.namespace, hc.credentials.secret);
           Object.assign(env, { KUBE_SERVER: await inNetworkServer(api), KUBE_TOKEN: token, KUBE_CA: ca });
         }
-        await ensureHostContainer(runtime, cluster, spec.name, hc, images[hc.image]!, env);
+        await ensureHostContainer(runtime, cluster, spec.name, hc, images[hc.image]!, env, args, params);
       }
     });
   }
+  if (spec.nodeFiles.length) {
+    await progress.step('nodes', `Configuring the nodes for ${spec.name}`, () => writeNodeFiles(runtime, cluster, spec, params));
+  }
   return progress.step('ready', `Waiting for ${spec.name} to be ready`, async () => {
     const deadline = Date.now() + (o.readyTimeoutMs ?? 180_000);
-    const hostPorts = await proxyHostPorts(runtime, cluster, spec.name, spec.hostProxies);
+    const hostPorts = await proxyHostPorts(runtime, cluster, spec.name, [...spec.hostProxies, ...spec.hostContainers]);
     const usage = renderUsage(spec, { cluster: { name: cluster }, hostPorts, params });
     for (;;) {
       if (o.signal?.aborted) throw new PaddockError(ErrorCodes.CANCELLED, `enabling ${spec.name} was cancelled`);
@@ -173,6 +179,11 @@ export async function enable(o: EnableOptions): Promise<AddonState> {
 export async function disable(o: Omit<EnableOptions, 'settings'>): Promise<void> {
   const { api, runtime, cluster, entry, progress } = o;
   const spec = entry.spec;
+  if (spec.nodeFiles.length) {
+    // The paths may depend on params (a port): read the ones it was enabled with.
+    const params = { ...resolveParams(spec), ...((await enabledParams(runtime, cluster, spec.name)) ?? {}) };
+    await progress.step('nodes', `Removing node configuration of ${spec.name}`, () => removeNodeFiles(runtime, cluster, spec, params));
+  }
   await progress.step('host', `Removing host containers of ${spec.name}`, async () => {
     const n = await removeAddonContainers(runtime, cluster, spec.name, spec.hostContainers.map((h) => h.name));
     progress.log(`${n} container(s)`, 'host');
