@@ -17,6 +17,8 @@ import { ForwardManager } from './manager.js';
 interface Fake {
   url: string;
   podExists: boolean;
+  /** Streams to this pod uid close at once without a byte, like a pod that is shutting down. */
+  dropUid?: string;
   uid: string;
   watches: http.ServerResponse[];
   streams: number;
@@ -54,6 +56,11 @@ async function fakeApi(): Promise<Fake> {
       fake.streams++;
       ws.send(Buffer.from([0, 0x28, 0x23]));
       ws.send(Buffer.from([1, 0x28, 0x23]));
+      if (fake.dropUid === fake.uid) {
+        fake.uid = 'uid-next'; // the replacement is there when the connection is retried
+        ws.close();
+        return;
+      }
       ws.on('message', (data: Buffer) => {
         if (data[0] === 0) ws.send(Buffer.concat([Buffer.from([0]), Buffer.from(data.subarray(1).toString().toUpperCase())]));
       });
@@ -164,4 +171,31 @@ it('an unreachable cluster is an error state with the reason, retried until it a
 
 it('a forward to a context that is gone says so', async () => {
   await expect(m.add({ context: 'nope', target: 'pod/echo', localPort: 0, remotePort: 9000 })).rejects.toMatchObject({ code: 'CONTEXT_NOT_FOUND' });
+});
+
+it('a connection whose pod ends the stream before answering is carried to the replacement pod, with what the client sent', async () => {
+  const f = await m.add({ context: 'fake', target: 'pod/echo', localPort: 0, remotePort: 9000 });
+  await m.start(f.id);
+  fake.dropUid = 'uid-1';
+  expect(await roundTrip(f.localPort, 'carried over')).toBe('CARRIED OVER');
+  expect(fake.streams).toBe(2);
+  await expect.poll(async () => (await m.get(f.id)).state).toBe('connected');
+});
+
+it('a stream the app refuses on a pod that stays ready is not retried for ever', async () => {
+  const f = await m.add({ context: 'fake', target: 'pod/echo', localPort: 0, remotePort: 9000 });
+  await m.start(f.id);
+  const origUid = fake.uid;
+  fake.dropUid = origUid;
+  // The pod keeps its uid: the fake cannot replace it.
+  Object.defineProperty(fake, 'uid', { get: () => origUid, set: () => undefined, configurable: true });
+  const started = Date.now();
+  const got = await new Promise<string>((resolve) => {
+    const s = net.connect(f.localPort, '127.0.0.1', () => s.write('x'));
+    s.on('data', () => resolve('data'));
+    s.on('close', () => resolve('closed'));
+    s.on('error', () => resolve('closed'));
+  });
+  expect(got).toBe('closed');
+  expect(Date.now() - started).toBeLessThan(2000);
 });

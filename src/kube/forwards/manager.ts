@@ -31,11 +31,13 @@ interface Current {
   t: ContextTarget;
   auth: Auth;
   pod: string;
+  /** The pod's uid: a pod recreated under the same name (StatefulSet) is another pod. */
+  uid: string;
   port: number;
 }
 
 interface Conn {
-  pod: string;
+  uid: string;
   tun?: Tunnel;
 }
 
@@ -427,14 +429,14 @@ export class ForwardManager {
           await sleep(500, signal);
           continue;
         }
-        r.current = { t, auth, pod: loc.pod.metadata.name, port: loc.port };
+        r.current = { t, auth, pod: loc.pod.metadata.name, uid: loc.pod.metadata.uid ?? loc.pod.metadata.name, port: loc.port };
         backoff = 0;
         this.setState(r, 'connected', `pod ${loc.pod.metadata.name} port ${loc.port}`);
         const lost = await this.watchPod(r, t, auth, loc.pod);
         if (lost && !signal.aborted) {
-          const pod = loc.pod.metadata.name;
+          const uid = loc.pod.metadata.uid ?? loc.pod.metadata.name;
           r.current = undefined;
-          for (const c of r.open) if (c.pod === pod) c.tun?.end();
+          for (const c of r.open) if (c.uid === uid) c.tun?.end();
           this.setState(r, 'waiting', lost);
         }
       } catch (e) {
@@ -511,14 +513,14 @@ export class ForwardManager {
    */
   private async retryElsewhere(r: Running, conn: Conn, why: string): Promise<WebSocket | undefined> {
     r.lastError = why;
-    const failed = conn.pod;
+    const failed = conn.uid;
     const since = r.lookupsStarted;
-    if (r.current?.pod === failed) r.watchAbort?.abort();
+    if (r.current?.uid === failed) r.watchAbort?.abort();
     const deadline = Date.now() + (this.opts.connectWaitMs ?? 20_000);
     while (!r.life.signal.aborted && Date.now() < deadline) {
       const cur = r.current;
-      if (cur && cur.pod !== failed) {
-        conn.pod = cur.pod;
+      if (cur && cur.uid !== failed) {
+        conn.uid = cur.uid;
         return openPortForward(cur.t, cur.auth, r.spec.namespace, cur.pod, cur.port);
       }
       if (cur && r.lookupsDone > since) return undefined;
@@ -536,7 +538,7 @@ export class ForwardManager {
       return;
     }
     const ws = openPortForward(cur.t, cur.auth, r.spec.namespace, cur.pod, cur.port);
-    const conn: Conn = { pod: cur.pod };
+    const conn: Conn = { uid: cur.uid };
     conn.tun = tunnel(sock, ws, r.counters, (why) => this.retryElsewhere(r, conn, why));
     r.open.add(conn);
     r.total++;
