@@ -1,0 +1,176 @@
+/**
+ * The workload browser's core (issue 11) against one real cluster, addressed
+ * by its kubeconfig context as any cluster would be (issue 13): lists, a
+ * live list that follows a scale, logs, rollout restart/history/undo, apply
+ * with its server-side dry run, masked secrets, cordon, control-plane health.
+ */
+import { execa } from 'execa';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ensureBusyboxImage } from '../support/busybox-image.js';
+import { waitFor } from '../support/kube.js';
+import { runId, sandbox } from '../support/paddock.js';
+import { clusterUnavailableReason, describeIf, TEST_NODE_IMAGE } from '../support/tiers.js';
+import { workloadHandlers } from '../../src/kube/resources/handlers.js';
+import type { OpContext, PushEvent } from '../../src/shared/api.js';
+import { PaddockError } from '../../src/shared/errors.js';
+
+const name = `t${runId()}-wl`;
+const context = `paddock-${name}`;
+const sb = sandbox();
+const ctx: OpContext = { progress: () => undefined, opId: 'test' };
+const events: PushEvent[] = [];
+const h = workloadHandlers({ emit: (e) => events.push(e) });
+
+const deployment = (image: string, replicas = 1) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: default
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: main
+        image: ${image}
+        imagePullPolicy: Never
+        command: ["sh", "-c", "echo hello-from-paddock; exec sleep 3600"]
+`;
+
+describeIf('cluster', await clusterUnavailableReason())('workloads on a real cluster, by context', () => {
+  let imageA = '';
+  let imageB = '';
+  const runningPods = async () => (await h.listResources({ context, kind: 'Pod', namespace: 'default' }, ctx)).rows.filter((r) => r.name.startsWith('web-') && r.status === 'Running');
+  const templateImage = async () => (await h.listResources({ context, kind: 'Deployment', namespace: 'default' }, ctx)).rows.find((r) => r.name === 'web')?.cells.images;
+
+  beforeAll(async () => {
+    imageA = await ensureBusyboxImage();
+    imageB = `${imageA.split(':')[0]}:wl-b`;
+    await execa('docker', ['tag', imageA, imageB]);
+    const r = await sb.paddock(['create', '--name', name, '--image', TEST_NODE_IMAGE, '--wait', '5m']);
+    if (r.exitCode !== 0) throw new Error(`paddock create failed (${r.exitCode}):\n${r.all}`);
+    const load = await sb.paddock(['load-image', imageA, imageB, '--cluster', name]);
+    if (load.exitCode !== 0) throw new Error(`paddock load-image failed:\n${load.all}`);
+    process.env.KUBECONFIG = sb.kubeconfig; // the handlers read the kubeconfig like kubectl
+    await h.applyYaml({ context, yaml: deployment(imageA) }, ctx);
+    await waitFor('one running web pod', 120_000, async () => (await runningPods()).length === 1);
+  }, 15 * 60_000);
+
+  afterAll(async () => {
+    h.stopAll();
+    await sb.paddock(['delete', name]);
+    await sb.cleanup([name]);
+  }, 5 * 60_000);
+
+  it('lists every kind with its columns; the deployment is Ready 1/1', async () => {
+    for (const kind of ['Deployment', 'ReplicaSet', 'Pod', 'Service', 'ConfigMap', 'Secret', 'Node', 'StorageClass', 'Event', 'DaemonSet', 'StatefulSet', 'Ingress', 'PersistentVolumeClaim', 'PersistentVolume', 'HorizontalPodAutoscaler'] as const) {
+      const l = await h.listResources({ context, kind }, ctx);
+      expect(l.columns.length, kind).toBeGreaterThan(0);
+    }
+    const d = (await h.listResources({ context, kind: 'Deployment', namespace: 'default' }, ctx)).rows.find((r) => r.name === 'web');
+    expect(d).toMatchObject({ status: 'Ready', tone: 'ok', cells: { ready: '1/1', images: imageA } });
+    const kubeSystem = await h.listResources({ context, kind: 'Pod', namespace: 'kube-system' }, ctx);
+    expect(kubeSystem.rows.some((r) => r.name.startsWith('kube-apiserver-'))).toBe(true);
+  });
+
+  it('a live list pushes the new rows when the deployment is scaled, then stops when unwatched', async () => {
+    const w = await h.watchResources({ context, kind: 'Pod', namespace: 'default' }, ctx);
+    expect(w.rows.filter((r) => r.name.startsWith('web-'))).toHaveLength(1);
+    await h.scaleWorkload({ context, kind: 'Deployment', namespace: 'default', name: 'web', replicas: 2 }, ctx);
+    await waitFor('a pushed list with two running web pods', 120_000, async () =>
+      events.some((e) => e.type === 'resources.changed' && e.subscriptionId === w.subscriptionId && (e.rows ?? []).filter((r) => r.name.startsWith('web-') && r.status === 'Running').length === 2),
+    );
+    await h.unwatchResources({ subscriptionId: w.subscriptionId }, ctx);
+    await new Promise((r) => setTimeout(r, 500));
+    const seen = events.length;
+    await h.scaleWorkload({ context, kind: 'Deployment', namespace: 'default', name: 'web', replicas: 1 }, ctx);
+    await waitFor('one running web pod', 120_000, async () => (await runningPods()).length === 1);
+    expect(events.slice(seen).filter((e) => e.type === 'resources.changed' && e.subscriptionId === w.subscriptionId)).toHaveLength(0);
+  });
+
+  it('reads a pod log and names its containers', async () => {
+    const [pod] = await runningPods();
+    const logs = await h.podLogs({ context, namespace: 'default', pod: pod!.name, tailLines: 10 }, ctx);
+    expect(logs.containers).toEqual(['main']);
+    expect(logs.text).toContain('hello-from-paddock');
+  });
+
+  it('rollout: a new image is revision 2, undo brings back the first image, restart makes revision 4', async () => {
+    await h.applyYaml({ context, yaml: deployment(imageB) }, ctx);
+    await waitFor('the new image rolled out', 120_000, async () => (await templateImage()) === imageB && (await runningPods()).length === 1);
+    let hist = await h.rolloutHistory({ context, kind: 'Deployment', namespace: 'default', name: 'web' }, ctx);
+    expect(hist.revisions.map((r) => [r.revision, r.images[0], r.current])).toEqual([
+      [1, imageA, false],
+      [2, imageB, true],
+    ]);
+    const undo = await h.rolloutUndo({ context, kind: 'Deployment', namespace: 'default', name: 'web' }, ctx);
+    expect(undo.revision).toBe(1);
+    await waitFor('the first image back', 120_000, async () => (await templateImage()) === imageA);
+    hist = await h.rolloutHistory({ context, kind: 'Deployment', namespace: 'default', name: 'web' }, ctx);
+    // Like kubectl: the old ReplicaSet is reused and becomes the newest revision.
+    expect(hist.revisions.find((r) => r.current)).toMatchObject({ revision: 3, images: [imageA] });
+    await h.rolloutRestart({ context, kind: 'Deployment', namespace: 'default', name: 'web' }, ctx);
+    await waitFor('revision 4 from the restart', 60_000, async () => (await h.rolloutHistory({ context, kind: 'Deployment', namespace: 'default', name: 'web' }, ctx)).revisions.some((r) => r.revision === 4 && r.current));
+    await expect(h.rolloutUndo({ context, kind: 'Deployment', namespace: 'default', name: 'web', revision: 99 }, ctx)).rejects.toThrow(/no revision 99/);
+  });
+
+  it('apply: the server-side dry run refuses a bad document with the API message, and nothing of the batch is applied', async () => {
+    const yaml = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: first-of-batch, namespace: default}\ndata: {a: "1"}\n---\n${deployment(imageA).replace('replicas: 1', 'replicas: -1')}`;
+    const err = await h.applyYaml({ context, yaml }, ctx).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PaddockError);
+    expect((err as PaddockError).code).toBe('INVALID_CONFIG');
+    expect((err as PaddockError).message).toMatch(/spec\.replicas: Invalid value: -1: must be greater than or equal to 0.*HTTP 422/);
+    const cms = await h.listResources({ context, kind: 'ConfigMap', namespace: 'default' }, ctx);
+    expect(cms.rows.map((r) => r.name)).not.toContain('first-of-batch');
+    const dry = await h.applyYaml({ context, yaml: yaml.split('---')[0]!, dryRun: true }, ctx);
+    expect(dry.results).toEqual([{ kind: 'ConfigMap', name: 'first-of-batch', namespace: 'default', action: 'dry run ok' }]);
+  });
+
+  it('shows a Secret with its values masked unless asked', async () => {
+    await h.applyYaml({ context, yaml: 'apiVersion: v1\nkind: Secret\nmetadata: {name: creds, namespace: default}\nstringData: {password: hunter2}\n' }, ctx);
+    const masked = await h.getResourceYaml({ context, kind: 'Secret', namespace: 'default', name: 'creds' }, ctx);
+    expect(masked.yaml).not.toContain(Buffer.from('hunter2').toString('base64'));
+    expect(masked.yaml).not.toContain('managedFields');
+    const shown = await h.getResourceYaml({ context, kind: 'Secret', namespace: 'default', name: 'creds', revealSecrets: true }, ctx);
+    expect(shown.yaml).toContain(Buffer.from('hunter2').toString('base64'));
+  });
+
+  it('deletes a pod and the deployment replaces it', async () => {
+    const [pod] = await runningPods();
+    await h.deletePod({ context, namespace: 'default', name: pod!.name }, ctx);
+    await waitFor('a replacement pod', 120_000, async () => (await runningPods()).some((p) => p.name !== pod!.name));
+  });
+
+  it('cordons and uncordons the node', async () => {
+    const node = `${name}-control-plane`;
+    const status = async () => (await h.listResources({ context, kind: 'Node' }, ctx)).rows.find((r) => r.name === node)?.status;
+    await h.cordonNode({ context, node, unschedulable: true }, ctx);
+    expect(await status()).toBe('Ready,SchedulingDisabled');
+    await h.cordonNode({ context, node, unschedulable: false }, ctx);
+    expect(await status()).toBe('Ready');
+  });
+
+  it('reports control-plane health: /livez and /readyz pass, four static pods run', async () => {
+    const health = await h.controlPlaneHealth({ context }, ctx);
+    expect(health.checks.map((c) => [c.path, c.ok])).toEqual([
+      ['/livez', true],
+      ['/readyz', true],
+    ]);
+    expect(health.staticPods.map((p) => [p.component, p.status])).toEqual([
+      ['kube-apiserver', 'Running'],
+      ['kube-controller-manager', 'Running'],
+      ['kube-scheduler', 'Running'],
+      ['etcd', 'Running'],
+    ]);
+    expect(health.version).toMatch(/^v1\./);
+  });
+
+  it('says which context is missing', async () => {
+    await expect(h.listResources({ context: 'no-such-context', kind: 'Pod' }, ctx)).rejects.toThrow(/no-such-context/);
+  });
+});
