@@ -3,7 +3,8 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { PaddockError } from '../../shared/errors.js';
-import { normalizeRef, validateVersion } from './build.js';
+import os from 'node:os';
+import { checkDiskSpace, normalizeRef, validateVersion } from './build.js';
 import { DEFAULT_KUBERNETES_VERSION, defaultNodeImageName, imagesDir, LOCAL_PATH_HELPER_IMAGE, LOCAL_PATH_IMAGE, PADDOCKNET_IMAGE, SUPPORTED_KUBERNETES_VERSIONS } from './recipe.js';
 import { classifyFailure, tail } from './run.js';
 
@@ -96,5 +97,17 @@ describe('manifests shipped in the node image', () => {
     expect(c.command).toContain(LOCAL_PATH_HELPER_IMAGE);
     const cm = docs.find((d) => d.kind === 'ConfigMap');
     expect(cm?.data['helperPod.yaml']).toContain(LOCAL_PATH_HELPER_IMAGE);
+  });
+});
+
+describe('disk space check', () => {
+  it('too little free space is DISK_FULL with df advice', async () => {
+    await expect(checkDiskSpace([os.tmpdir()], Number.MAX_SAFE_INTEGER)).rejects.toMatchObject({
+      code: 'DISK_FULL',
+      remedy: expect.stringMatching(/df -h/),
+    });
+  });
+  it('enough space passes, also for a folder that does not exist yet', async () => {
+    await expect(checkDiskSpace([`${os.tmpdir()}/paddock-not-there-yet/x`], 1)).resolves.toBeUndefined();
   });
 });

@@ -82,17 +82,18 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
-async function checkDiskSpace(dirs: string[]): Promise<void> {
+/** DISK_FULL (with df advice) when a folder's disk has less than `minFree` bytes available. */
+export async function checkDiskSpace(dirs: string[], minFree = MIN_FREE_BYTES): Promise<void> {
   for (const d of dirs) {
     let probe = d;
     while (!(await exists(probe)) && path.dirname(probe) !== probe) probe = path.dirname(probe);
     try {
       const st = await fs.statfs(probe);
       const free = st.bavail * st.bsize;
-      if (free < MIN_FREE_BYTES) {
+      if (free < minFree) {
         throw new PaddockError(
           ErrorCodes.DISK_FULL,
-          `only ${(free / 1024 ** 3).toFixed(1)} GiB free on the disk of ${d}; building a node image needs about ${MIN_FREE_BYTES / 1024 ** 3} GiB`,
+          `only ${(free / 1024 ** 3).toFixed(1)} GiB free on the disk of ${d}; building a node image needs about ${(minFree / 1024 ** 3).toFixed(0)} GiB`,
           { remedy: `free space there (see \`df -h ${probe}\`, \`docker system df\`, \`docker image prune\`), then build again` },
         );
       }
