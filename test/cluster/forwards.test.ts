@@ -272,4 +272,26 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
     expect(await isPortFree(port, '127.0.0.1')).toBe(true);
     proxy = undefined;
   });
+
+  it('a forward held across `paddock stop` and `paddock start` of its cluster comes back by itself', async () => {
+    const m = new ForwardManager({ store: fileForwardStore(path.join(sb.dir, 'restart-forwards.json')) });
+    try {
+      const f = await m.add({ context, target: 'svc/web', namespace: 'default', localPort: 0, remotePort: 80 });
+      await m.start(f.id);
+      expect(await waitFor('the forward to answer', 20_000, () => answer(f.localPort))).toMatch(/^web-/);
+      const stop = await sb.paddock(['stop', name]);
+      expect(stop.exitCode, stop.all).toBe(0);
+      await waitFor('the forward to see the cluster gone', 30_000, async () => (await m.get(f.id)).state !== 'connected');
+      const down = await m.get(f.id);
+      console.log(`cluster stopped: forward is ${down.state}: ${down.reason}`);
+      expect(await isPortFree(f.localPort, '127.0.0.1')).toBe(false); // it keeps its port while it waits
+      const start = await sb.paddock(['start', name]);
+      expect(start.exitCode, start.all).toBe(0);
+      const started = Date.now();
+      expect(await waitFor('the forward to answer again', 180_000, () => answer(f.localPort))).toMatch(/^web-/);
+      console.log(`cluster started: forward answered ${Date.now() - started} ms after \`paddock start\` returned`);
+    } finally {
+      await m.dispose();
+    }
+  });
 });

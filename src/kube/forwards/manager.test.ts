@@ -19,6 +19,8 @@ interface Fake {
   podExists: boolean;
   /** Streams to this pod uid close at once without a byte, like a pod that is shutting down. */
   dropUid?: string;
+  /** Streams to this pod uid never answer, like a pod busy shutting down. */
+  silentUid?: string;
   uid: string;
   watches: http.ServerResponse[];
   streams: number;
@@ -61,8 +63,9 @@ async function fakeApi(): Promise<Fake> {
         ws.close();
         return;
       }
+      const silent = fake.silentUid === fake.uid;
       ws.on('message', (data: Buffer) => {
-        if (data[0] === 0) ws.send(Buffer.concat([Buffer.from([0]), Buffer.from(data.subarray(1).toString().toUpperCase())]));
+        if (data[0] === 0 && !silent) ws.send(Buffer.concat([Buffer.from([0]), Buffer.from(data.subarray(1).toString().toUpperCase())]));
       });
     });
   });
@@ -198,4 +201,18 @@ it('a stream the app refuses on a pod that stays ready is not retried for ever',
   });
   expect(got).toBe('closed');
   expect(Date.now() - started).toBeLessThan(2000);
+});
+
+it('a connection still waiting for its answer when the pod starts terminating moves to the replacement', async () => {
+  const f = await m.add({ context: 'fake', target: 'pod/echo', localPort: 0, remotePort: 9000 });
+  await m.start(f.id);
+  await expect.poll(() => fake.watches.length).toBe(1);
+  fake.silentUid = 'uid-1';
+  const answer = roundTrip(f.localPort, 'in flight');
+  await expect.poll(() => fake.streams).toBe(1);
+  await new Promise((r) => setTimeout(r, 100));
+  fake.uid = 'uid-2';
+  for (const w of fake.watches.splice(0)) w.write(JSON.stringify({ type: 'MODIFIED', object: { metadata: { name: 'echo', uid: 'uid-1', deletionTimestamp: '2026-01-01T00:00:00Z' } } }) + '\n');
+  expect(await answer).toBe('IN FLIGHT');
+  expect(fake.streams).toBe(2);
 });

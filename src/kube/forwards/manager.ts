@@ -436,7 +436,7 @@ export class ForwardManager {
         if (lost && !signal.aborted) {
           const uid = loc.pod.metadata.uid ?? loc.pod.metadata.name;
           r.current = undefined;
-          for (const c of r.open) if (c.uid === uid) c.tun?.end();
+          for (const c of r.open) if (c.uid === uid) c.tun?.end({ moveIfUnanswered: true });
           this.setState(r, 'waiting', lost);
         }
       } catch (e) {

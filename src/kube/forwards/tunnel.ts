@@ -37,8 +37,12 @@ export interface TunnelResult {
 }
 
 export interface Tunnel {
-  /** Ends the connection cleanly: what was received is flushed, then both sides close. */
-  end(): void;
+  /**
+   * Ends the connection cleanly: what was received is flushed, then both
+   * sides close. With `moveIfUnanswered`, a connection its pod has not
+   * answered yet moves to the next pod instead (its pod is going away).
+   */
+  end(opts?: { moveIfUnanswered?: boolean }): void;
   done: Promise<TunnelResult>;
 }
 
@@ -87,15 +91,19 @@ export function tunnel(socket: net.Socket, first: WebSocket, counters: TunnelCou
     if (ws.bufferedAmount >= HIGH_WATER) socket.pause();
   };
 
+  let retrying = false;
   /** The stream ended: carry the connection to another pod if the pod never answered, else close. */
   const streamEnded = (why: string | undefined) => {
-    if (ended) return;
+    if (ended || retrying) return;
     if (!answered && replay && retry) {
+      retrying = true;
       const failedWs = ws;
       socket.pause();
+      if (failedWs.readyState === failedWs.OPEN || failedWs.readyState === failedWs.CONNECTING) failedWs.terminate();
       void retry(why ?? 'the pod closed the stream').then(
         (next) => {
-          if (ended || ws !== failedWs) return;
+          retrying = false;
+          if (ended) return next?.terminate();
           if (!next) {
             error ??= why;
             return close();
@@ -104,6 +112,7 @@ export function tunnel(socket: net.Socket, first: WebSocket, counters: TunnelCou
           attach(next);
         },
         () => {
+          retrying = false;
           error ??= why;
           close();
         },
@@ -185,5 +194,11 @@ export function tunnel(socket: net.Socket, first: WebSocket, counters: TunnelCou
   socket.on('close', () => close());
 
   attach(first);
-  return { end: close, done };
+  return {
+    end: (opts) => {
+      if (opts?.moveIfUnanswered && !answered) streamEnded('its pod went away before answering');
+      else close();
+    },
+    done,
+  };
 }
