@@ -8,6 +8,8 @@ import { ClusterDetailScreen } from './screens/ClusterDetail.js';
 import { CreateClusterScreen } from './screens/CreateCluster.js';
 import { ContextsScreen } from './screens/Contexts.js';
 import { ForwardsScreen } from './screens/Forwards.js';
+import { WorkloadsScreen } from './screens/Workloads.js';
+import { NodesScreen } from './screens/Nodes.js';
 import { NodeImagesScreen } from './screens/NodeImages.js';
 import { DoctorScreen } from './screens/Doctor.js';
 import { SettingsScreen } from './screens/Settings.js';
@@ -17,6 +19,8 @@ import logoUrl from '../../assets/icon.svg';
 const NAV = [
   { to: '/clusters', label: 'Clusters' },
   { to: '/contexts', label: 'Contexts' },
+  { to: '/workloads', label: 'Workloads' },
+  { to: '/nodes', label: 'Nodes' },
   { to: '/forwards', label: 'Port-forwards' },
   { to: '/images', label: 'Node images' },
   { to: '/jobs', label: 'Jobs' },
@@ -88,6 +92,8 @@ export function App() {
           <Route path="/clusters/new" element={<CreateClusterScreen />} />
           <Route path="/clusters/:name" element={<ClusterDetailScreen />} />
           <Route path="/contexts" element={<ContextsScreen />} />
+          <Route path="/workloads" element={<WorkloadsScreen />} />
+          <Route path="/nodes" element={<NodesScreen />} />
           <Route path="/forwards" element={<ForwardsScreen />} />
           <Route path="/images" element={<NodeImagesScreen />} />
           <Route path="/jobs" element={<JobsScreen />} />
