@@ -54,7 +54,10 @@ describe('the addon catalog', () => {
 
     it('checks readiness and tells how to use it', () => {
       expect(entry.spec.readiness.length).toBeGreaterThan(0);
-      expect(renderUsage(entry.spec, { cluster: { name: 'unit' }, params: resolveParams(entry.spec), hostPorts: { proxy: { http: 8080, https: 8443 } } })).not.toMatch(/\{\{/);
+      const hostPorts = Object.fromEntries(
+        [...entry.spec.hostProxies, ...entry.spec.hostContainers].map((p) => [p.name, Object.fromEntries(p.ports.map((x, i) => [x.name, 30000 + i]))]),
+      );
+      expect(renderUsage(entry.spec, { cluster: { name: 'unit' }, params: resolveParams(entry.spec), hostPorts })).not.toMatch(/\{\{/);
     });
 
     it('rejects unknown settings with the list of known ones', () => {

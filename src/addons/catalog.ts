@@ -116,6 +116,11 @@ export const AddonSpecSchema = z
     manifests: z.array(z.string().regex(/^[^/].*\.ya?ml$/)).default([]),
     hostProxies: z.array(HostProxySchema).default([]),
     hostContainers: z.array(HostContainerSchema).default([]),
+    /**
+     * The nodes' containerd must read registry hosts (certs.d/<host>/hosts.toml)
+     * from this folder; set once per node (containerd restarts) when missing.
+     */
+    containerdRegistryConfigPath: z.string().regex(/^\/etc\/containerd\//).optional(),
     /** Files written into every node (e.g. containerd registry hosts), removed on disable; path and content are templates. */
     nodeFiles: z.array(z.object({ path: z.string().regex(/^\/etc\/containerd\//, 'node files live under /etc/containerd/'), content: z.string() })).default([]),
     readiness: z.array(CheckSchema).default([]),

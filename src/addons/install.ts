@@ -13,11 +13,11 @@ import type { DockerRuntime } from '../provisioner/runtime/docker.js';
 import { ensureLbImage } from '../provisioner/lb-image.js';
 import type { CatalogEntry } from './catalog.js';
 import { ensureAddonImages } from './images.js';
-import { addonContainers, enabledParams, ensureHostContainer, ensureProxy, proxyHostPorts, removeAddonContainers } from './host.js';
+import { addonContainers, enabledParams, ensureHostContainer, hostContainerName, ensureProxy, proxyHostPorts, removeAddonContainers } from './host.js';
 import { removeNodeFiles, writeNodeFiles } from './node-files.js';
 import { runChecks, type CheckResult } from './health.js';
 import { apiMessage, isNotFound, type ClusterApi } from './kube.js';
-import { ADDON_LABEL, ownershipSelector, renderManifests, renderString, renderUsage, resolveParams, type KubeObject } from './render.js';
+import { ADDON_LABEL, ownershipSelector, renderManifests, renderString, renderUsage, resolveParams, type KubeObject, type TemplateValues } from './render.js';
 
 export const FIELD_MANAGER = 'paddock';
 
@@ -117,6 +117,16 @@ async function serviceAccountToken(api: ClusterApi, namespace: string, name: str
   }
 }
 
+/** Values for node files: params, the host ports the addon got and its host containers' names on the Docker network. */
+function nodeFileValues(spec: CatalogEntry['spec'], cluster: string, params: Record<string, string | number>, hostPorts: Record<string, Record<string, number>>): TemplateValues {
+  return {
+    cluster: { name: cluster },
+    params,
+    hostPorts,
+    containers: Object.fromEntries(spec.hostContainers.map((hc) => [hc.name, hostContainerName(cluster, spec.name, hc.name)])),
+  };
+}
+
 export interface EnableOptions {
   api: ClusterApi;
   runtime: DockerRuntime;
@@ -153,7 +163,10 @@ export async function enable(o: EnableOptions): Promise<AddonState> {
     });
   }
   if (spec.nodeFiles.length) {
-    await progress.step('nodes', `Configuring the nodes for ${spec.name}`, () => writeNodeFiles(runtime, cluster, spec, params));
+    await progress.step('nodes', `Configuring the nodes for ${spec.name}`, async () => {
+      const hostPorts = await proxyHostPorts(runtime, cluster, spec.name, [...spec.hostProxies, ...spec.hostContainers]);
+      await writeNodeFiles(runtime, cluster, spec, nodeFileValues(spec, cluster, params, hostPorts), progress);
+    });
   }
   return progress.step('ready', `Waiting for ${spec.name} to be ready`, async () => {
     const deadline = Date.now() + (o.readyTimeoutMs ?? 180_000);
@@ -180,9 +193,12 @@ export async function disable(o: Omit<EnableOptions, 'settings'>): Promise<void>
   const { api, runtime, cluster, entry, progress } = o;
   const spec = entry.spec;
   if (spec.nodeFiles.length) {
-    // The paths may depend on params (a port): read the ones it was enabled with.
+    // The paths may depend on params or the host port it got: read them before the containers go.
     const params = { ...resolveParams(spec), ...((await enabledParams(runtime, cluster, spec.name)) ?? {}) };
-    await progress.step('nodes', `Removing node configuration of ${spec.name}`, () => removeNodeFiles(runtime, cluster, spec, params));
+    const hostPorts = await proxyHostPorts(runtime, cluster, spec.name, [...spec.hostProxies, ...spec.hostContainers]);
+    if (Object.keys(hostPorts).length) {
+      await progress.step('nodes', `Removing node configuration of ${spec.name}`, () => removeNodeFiles(runtime, cluster, spec, nodeFileValues(spec, cluster, params, hostPorts)));
+    }
   }
   await progress.step('host', `Removing host containers of ${spec.name}`, async () => {
     const n = await removeAddonContainers(runtime, cluster, spec.name, spec.hostContainers.map((h) => h.name));

@@ -207,6 +207,37 @@ describeIf('cluster', await clusterUnavailableReason())('addons on a real cluste
     await autoscaling.deleteNamespacedHorizontalPodAutoscaler({ name: 'web', namespace: 'default' });
   });
 
+  it('registry: docker push from the host, then a pod runs the pushed image', async () => {
+    await paddock(['addons', 'enable', 'registry', '--cluster', name, '--set', 'port=0']);
+    const s = await status('registry');
+    expect(s.health).toBe('healthy');
+    const port = Number(/docker push localhost:(\d+)\//.exec(s.usage)?.[1]);
+    expect(port).toBeGreaterThan(0);
+    const ref = `localhost:${port}/paddock-test/app:dev`;
+    await execa('docker', ['tag', busybox, ref]);
+    try {
+      await execa('docker', ['push', ref]);
+    } finally {
+      await execa('docker', ['rmi', ref], { reject: false });
+    }
+    await api.core.createNamespacedPod({
+      namespace: 'default',
+      body: { metadata: { name: 'pushed' }, spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: ref, imagePullPolicy: 'Always', command: ['echo', 'pulled from the local registry'] }] } },
+    });
+    const phase = await waitFor('the pod of the pushed image to finish', 120_000, async () => {
+      const p = await api.core.readNamespacedPod({ name: 'pushed', namespace: 'default' });
+      return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' ? p.status.phase : undefined;
+    });
+    expect(phase).toBe('Succeeded');
+    expect(String(await api.core.readNamespacedPodLog({ name: 'pushed', namespace: 'default' }))).toMatch(/pulled from the local registry/);
+    await paddock(['addons', 'disable', 'registry', '--cluster', name]);
+    expect(await addonContainers('registry')).toEqual([]);
+    const node = `${name}-control-plane`;
+    const left = await execa('docker', ['exec', node, 'ls', '/etc/containerd/certs.d'], { reject: false });
+    expect(left.stdout).not.toContain(`localhost:${port}`);
+    expect((await status('registry')).enabled).toBe(false);
+  });
+
   it.each(['ingress', 'load-balancer', 'metrics-server', 'dns'])('disable %s leaves no labelled object and no container', async (addon) => {
     expect((await owned(addon)).length).toBeGreaterThan(0);
     await paddock(['addons', 'disable', addon, '--cluster', name]);
