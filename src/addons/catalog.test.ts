@@ -5,7 +5,7 @@ import yaml from 'js-yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { catalogDir, findAddon, loadAddon, loadCatalog } from './catalog.js';
 import { ADDON_IMAGES_DIR } from './images.js';
-import { MANAGED_BY, ADDON_LABEL, renderManifests, renderUsage, resolveParams } from './render.js';
+import { MANAGED_BY, ADDON_LABEL, renderManifests, renderString, renderUsage, resolveParams } from './render.js';
 
 const catalog = loadCatalog();
 
@@ -58,6 +58,17 @@ describe('the addon catalog', () => {
         [...entry.spec.hostProxies, ...entry.spec.hostContainers].map((p) => [p.name, Object.fromEntries(p.ports.map((x, i) => [x.name, 30000 + i]))]),
       );
       expect(renderUsage(entry.spec, { cluster: { name: 'unit' }, params: resolveParams(entry.spec), hostPorts })).not.toMatch(/\{\{/);
+    });
+
+    it('node files render fully, under /etc/containerd/', () => {
+      const hostPorts = Object.fromEntries([...entry.spec.hostProxies, ...entry.spec.hostContainers].map((p) => [p.name, Object.fromEntries(p.ports.map((x) => [x.name, 5001]))]));
+      const containers = Object.fromEntries(entry.spec.hostContainers.map((h) => [h.name, `paddock-unit-addon-${name}-${h.name}`]));
+      for (const f of entry.spec.nodeFiles) {
+        const values = { cluster: { name: 'unit' }, params: resolveParams(entry.spec), hostPorts, containers };
+        const p = String(renderString(f.path, values, name));
+        expect(p).toMatch(/^\/etc\/containerd\/[^{}]+$/);
+        expect(String(renderString(f.content, values, name))).not.toMatch(/\{\{/);
+      }
     });
 
     it('rejects unknown settings with the list of known ones', () => {

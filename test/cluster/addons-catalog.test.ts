@@ -23,8 +23,11 @@ describeIf('cluster', await clusterUnavailableReason())('addons on a real cluste
   let objects: k8s.KubernetesObjectApi;
   let busybox = '';
 
+  // The sandbox has its own HOME; addon images are built with Go, whose module
+  // and build caches live under HOME: keep the machine's, or every run is a cold build.
+  let goEnv: Record<string, string> = {};
   const paddock = async (args: string[]) => {
-    const r = await sb.paddock(args);
+    const r = await sb.paddock(args, { env: goEnv });
     if (r.exitCode !== 0) throw new Error(`paddock ${args.join(' ')} failed (${r.exitCode}):\n${r.all}`);
     return r;
   };
@@ -47,6 +50,7 @@ describeIf('cluster', await clusterUnavailableReason())('addons on a real cluste
     (await execa('docker', ['ps', '-aq', '--filter', `label=io.paddock.addon-of=${name}`, '--filter', `label=io.paddock.addon=${addon}`])).stdout.split('\n').filter(Boolean);
 
   beforeAll(async () => {
+    goEnv = JSON.parse((await execa('go', ['env', '-json', 'GOPATH', 'GOMODCACHE', 'GOCACHE'])).stdout) as Record<string, string>;
     busybox = await ensureBusyboxImage();
     await paddock(['create', '--name', name, '--image', TEST_NODE_IMAGE, '--wait', '5m']);
     await paddock(['load-image', busybox, '--cluster', name]);
@@ -96,10 +100,10 @@ describeIf('cluster', await clusterUnavailableReason())('addons on a real cluste
   });
 
   it('an unknown addon or setting is a clear error', async () => {
-    const a = await sb.paddock(['addons', 'enable', 'nope', '--cluster', name]);
+    const a = await sb.paddock(['addons', 'enable', 'nope', '--cluster', name], { env: goEnv });
     expect(a.exitCode).not.toBe(0);
     expect(a.all).toMatch(/unknown addon "nope"/);
-    const b = await sb.paddock(['addons', 'enable', 'ingress', '--cluster', name, '--set', 'colour=blue']);
+    const b = await sb.paddock(['addons', 'enable', 'ingress', '--cluster', name, '--set', 'colour=blue'], { env: goEnv });
     expect(b.exitCode).not.toBe(0);
     expect(b.all).toMatch(/no setting "colour"/);
   });
