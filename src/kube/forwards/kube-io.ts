@@ -114,14 +114,19 @@ export async function watch<T>(t: ContextTarget, auth: Auth, path: string, onEve
   }
   let buf = '';
   res.setEncoding('utf8');
-  for await (const chunk of res) {
-    buf += chunk as string;
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl).trim();
-      buf = buf.slice(nl + 1);
-      if (line) onEvent(JSON.parse(line) as WatchEvent<T>);
+  try {
+    for await (const chunk of res) {
+      buf += chunk as string;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (line) onEvent(JSON.parse(line) as WatchEvent<T>);
+      }
     }
+  } catch (e) {
+    if (signal.aborted) throw e;
+    throw new Error(`lost the connection to ${t.server} (${(e as Error).message})`, { cause: e });
   }
 }
 
