@@ -91,10 +91,11 @@ export function WorkloadsScreen() {
         <Select label="Namespace" data={nsData} value={nsParam} onChange={(v) => v && set('ns', v)} searchable allowDeselect={false} w={220} disabled={CLUSTER_SCOPED.has(kind)} />
         <TextInput label="Filter" placeholder="name, image, node…" value={filter} onChange={(e) => setFilter(e.currentTarget.value)} w={220} />
       </Group>
-      <Tabs value={kind} onChange={(v) => v && (set('kind', v), setSelected(undefined))} mb="sm">
-        <Tabs.List style={{ flexWrap: 'nowrap', overflowX: 'auto', overflowY: 'hidden' }}>
+      {/* Fourteen kinds: pills that wrap, so none hides past the edge of a narrow window. */}
+      <Tabs value={kind} onChange={(v) => v && (set('kind', v), setSelected(undefined))} mb="md" variant="pills" radius="sm">
+        <Tabs.List style={{ gap: 4 }}>
           {KIND_TABS.map((t) => (
-            <Tabs.Tab key={t.kind} value={t.kind} style={{ whiteSpace: 'nowrap' }}>
+            <Tabs.Tab key={t.kind} value={t.kind} style={{ whiteSpace: 'nowrap' }} px="sm" py={6}>
               {t.label}
             </Tabs.Tab>
           ))}

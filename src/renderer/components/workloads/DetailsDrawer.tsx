@@ -80,6 +80,11 @@ function WorkloadActions({ context, kind, row }: { context: string; kind: Worklo
   const action = useAction();
   const [undoTo, setUndoTo] = useState<number | undefined>();
   const history = useOp('rolloutHistory', ref, { enabled: kind === 'Deployment' });
+  // A rollout made elsewhere (kubectl, CI) shows up in the live row: read the history again then.
+  const rollout = `${row.cells.images}|${row.cells.upToDate}|${row.status}`;
+  useEffect(() => {
+    if (kind === 'Deployment') void history.refetch();
+  }, [rollout]); // eslint-disable-line react-hooks/exhaustive-deps
   const [done, setDone] = useState<string | undefined>();
   const act = async (key: string, fn: () => Promise<unknown>, msg: string) => {
     setDone(undefined);

@@ -28,8 +28,8 @@ export function LogsPanel({ context, namespace, pod }: { context: string; namesp
   return (
     <Stack gap="sm">
       <Group gap="sm" align="flex-end" wrap="wrap">
-        <Select label="Container" data={containers} value={container ?? containers[0] ?? null} onChange={(v) => setContainer(v ?? undefined)} w={180} allowDeselect={false} />
-        <TextInput label="Search" placeholder="filter lines" value={search} onChange={(e) => setSearch(e.currentTarget.value)} w={200} />
+        <Select label="Container" data={containers} value={container ?? containers[0] ?? null} onChange={(v) => setContainer(v ?? undefined)} w={150} allowDeselect={false} />
+        <TextInput label="Search" placeholder="filter lines" value={search} onChange={(e) => setSearch(e.currentTarget.value)} w={170} />
         <Switch label="Previous container" checked={previous} onChange={(e) => setPrevious(e.currentTarget.checked)} mb={6} />
         <Button variant="default" onClick={() => void q.refetch()} loading={q.isFetching}>
           Refresh

@@ -1,0 +1,170 @@
+/**
+ * The Workloads and Nodes screens against one real cluster, through the real
+ * web server, transport and renderer in Chromium: a live table that follows a
+ * scale, the rollout history with a roll back, pod logs with search, cordon
+ * and uncordon, control-plane health. Screenshots: workloads-*.png.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { createDefaultCore } from '../../src/core/index.js';
+import { EventBus } from '../../src/core/events.js';
+import type { WebServer } from '../../src/server/index.js';
+import type { ApiHandlers, OpContext } from '../../src/shared/api.js';
+import { ensureBusyboxImage } from '../support/busybox-image.js';
+import { runId, sandbox } from '../support/paddock.js';
+import { clusterUnavailableReason, describeIf, TEST_NODE_IMAGE } from '../support/tiers.js';
+import { chromiumMissingReason, launchChromium, type LaunchedBrowser } from './browser.js';
+import { serve, SHOTS } from './harness.js';
+
+const reason = chromiumMissingReason() ?? (await clusterUnavailableReason());
+const name = `ui${runId()}-wl`;
+const context = `paddock-${name}`;
+const sb = sandbox();
+const ctx: OpContext = { progress: () => undefined, opId: 'test' };
+
+const deployment = (image: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: main
+        image: ${image}
+        imagePullPolicy: Never
+        command: ["sh", "-c", "echo hello-from-paddock; echo second line; exec sleep 3600"]
+`;
+
+describeIf('ui (real cluster)', reason)('workloads and nodes screens on a real cluster', () => {
+  let srv: WebServer;
+  let origin: string;
+  let browser: LaunchedBrowser;
+  let core: ApiHandlers;
+  let imageA = '';
+  let imageB = '';
+  const savedKubeconfig = process.env.KUBECONFIG;
+
+  beforeAll(async () => {
+    imageA = await ensureBusyboxImage();
+    imageB = `${imageA.split(':')[0]}:wl-b`;
+    await execa('docker', ['tag', imageA, imageB]);
+    const r = await sb.paddock(['create', '--name', name, '--image', TEST_NODE_IMAGE, '--wait', '5m']);
+    if (r.exitCode !== 0) throw new Error(`paddock create failed (${r.exitCode}):\n${r.all}`);
+    const load = await sb.paddock(['load-image', imageA, imageB, '--cluster', name]);
+    if (load.exitCode !== 0) throw new Error(`paddock load-image failed:\n${load.all}`);
+    process.env.KUBECONFIG = sb.kubeconfig;
+    process.env.PADDOCK_HOME = sb.env.PADDOCK_HOME;
+    mkdirSync(SHOTS, { recursive: true });
+    const bus = new EventBus();
+    core = createDefaultCore({ bus });
+    await core.applyYaml({ context, yaml: deployment(imageA) }, ctx);
+    ({ srv, origin } = await serve(core, bus));
+    browser = await launchChromium();
+  }, 15 * 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await srv?.close();
+    await sb.paddock(['delete', name]);
+    await sb.cleanup([name]);
+    if (savedKubeconfig === undefined) delete process.env.KUBECONFIG;
+    else process.env.KUBECONFIG = savedKubeconfig;
+  }, 5 * 60_000);
+
+  async function open(path: string, scheme: 'light' | 'dark'): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.setViewportSize({ width: 1360, height: 860 });
+    await page.goto(srv.url);
+    await page.goto(`${origin}/#${path}`);
+    return { page, errors };
+  }
+  const shot = (page: Page, n: string) => page.screenshot({ path: join(SHOTS, `workloads-${n}.png`) });
+
+  it('scales a deployment from its drawer and the live table follows; rolls back to revision 1', async () => {
+    const { page, errors } = await open(`/workloads?context=${context}&ns=default&kind=Deployment`, 'light');
+    const table = page.getByRole('table', { name: 'Deployment list' });
+    const web = table.locator('tr[data-row="web"]');
+    await web.getByText('Ready').waitFor({ timeout: 120_000 });
+    await web.click();
+    const drawer = page.getByRole('dialog');
+    await drawer.getByRole('textbox', { name: 'Replicas' }).fill('2');
+    await drawer.getByRole('button', { name: 'Scale' }).click();
+    await drawer.getByText('Scaled to 2.').waitFor();
+    // The table behind the drawer is pushed the new counts: no reload, no polling.
+    await web.getByText('2/2').waitFor({ timeout: 120_000 });
+    await shot(page, 'scale-light');
+
+    await core.applyYaml({ context, yaml: deployment(imageB) }, ctx);
+    await web.getByText(imageB).waitFor({ timeout: 60_000 });
+    await drawer.getByRole('button', { name: 'Rollout restart' }).waitFor();
+    await page.getByRole('tab', { name: 'YAML' }).click();
+    await page.getByRole('tab', { name: 'Actions' }).click();
+    const history = drawer.getByRole('table', { name: 'Rollout history' });
+    await history.getByText(imageB).waitFor({ timeout: 30_000 });
+    await history.getByRole('button', { name: 'Roll back' }).click();
+    await page.getByRole('button', { name: 'Roll back to revision 1' }).click();
+    await web.getByText(imageA).waitFor({ timeout: 60_000 });
+    await history.getByRole('row').filter({ hasText: 'current' }).getByText(imageA).waitFor({ timeout: 30_000 });
+    await shot(page, 'history-light');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a pod log with search, in the dark theme', async () => {
+    const { page, errors } = await open(`/workloads?context=${context}&ns=default&kind=Pod`, 'dark');
+    const table = page.getByRole('table', { name: 'Pod list' });
+    const row = table.locator('tr[data-row^="web-"]').filter({ hasText: 'Running' }).first();
+    await row.waitFor({ timeout: 120_000 });
+    await shot(page, 'pods-dark');
+    await row.click();
+    const log = page.getByLabel('Log', { exact: true });
+    await log.getByText('hello-from-paddock').waitFor({ timeout: 30_000 });
+    await page.getByRole('textbox', { name: 'Search' }).fill('second');
+    await expect.poll(async () => (await log.innerText()).trim()).toBe('second line');
+    await shot(page, 'logs-dark');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('an invalid edit is refused by the dry run with the API message', async () => {
+    const { page } = await open(`/workloads?context=${context}&ns=default&kind=Deployment`, 'light');
+    await page.getByRole('table', { name: 'Deployment list' }).locator('tr[data-row="web"]').click();
+    await page.getByRole('tab', { name: 'YAML' }).click();
+    await page.getByRole('button', { name: 'Edit' }).click();
+    const editor = page.getByRole('textbox', { name: 'YAML to apply' });
+    const text = await editor.inputValue();
+    await editor.fill(text.replace(/replicas: \d+/, 'replicas: -3'));
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    await page.getByText(/spec\.replicas: Invalid value: -3/).waitFor();
+    await shot(page, 'apply-error-light');
+    await page.close();
+  });
+
+  it('cordons and uncordons a node; control-plane health lists the static pods', async () => {
+    const { page, errors } = await open(`/nodes?context=${context}`, 'dark');
+    const node = page.getByRole('table', { name: 'Node list' }).locator(`tr[data-row="${name}-control-plane"]`);
+    await node.getByText('Ready').waitFor({ timeout: 60_000 });
+    const cp = page.getByRole('table', { name: 'Control-plane pods' });
+    for (const c of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd']) await cp.getByText(c, { exact: true }).waitFor({ timeout: 30_000 });
+    await node.click();
+    await page.getByRole('button', { name: /^Cordon/ }).click();
+    await node.getByText('Ready,SchedulingDisabled').waitFor({ timeout: 30_000 });
+    await shot(page, 'nodes-dark');
+    await page.getByRole('button', { name: /^Uncordon/ }).click();
+    await node.getByText('Ready', { exact: true }).waitFor({ timeout: 30_000 });
+    await page.emulateMedia({ colorScheme: 'light' });
+    await shot(page, 'nodes-light');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
