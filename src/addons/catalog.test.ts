@@ -95,6 +95,12 @@ describe('params', () => {
     expect(() => resolveParams(ingress, { [k]: v })).toThrow(new RegExp(`--set ${k}=`));
   });
 
+  it('a duration below its minimum is refused before anything is applied', () => {
+    const ms = findAddon('metrics-server').spec;
+    expect(() => resolveParams(ms, { resolution: '10s' })).toThrow(/must be at least 11s/);
+    expect(resolveParams(ms, { resolution: '1m' }).resolution).toBe('1m');
+  });
+
   it('a string param cannot inject YAML', () => {
     const dns = findAddon('dns');
     expect(() => resolveParams(dns.spec, { domain: 'x\n  evil: true' })).toThrow();

@@ -56,6 +56,8 @@ export const ParamSchema = z.object({
   type: z.enum(['string', 'int', 'port', 'bool', 'duration']).default('string'),
   /** Extra constraint for strings. */
   pattern: z.string().optional(),
+  /** Smallest allowed value: a number for int/port, seconds for a duration. */
+  min: z.number().optional(),
 });
 export type Param = z.infer<typeof ParamSchema>;
 

@@ -58,6 +58,7 @@ function checkParam(key: string, p: Param, value: string): string | number {
   switch (p.type) {
     case 'int':
       if (!/^-?\d+$/.test(value)) throw bad('not an integer');
+      if (p.min !== undefined && Number(value) < p.min) throw bad(`must be at least ${p.min}`);
       return Number(value);
     case 'port': {
       if (!/^\d+$/.test(value) || Number(value) > 65535) throw bad('not a port (0-65535, 0 = a free one)');
@@ -66,9 +67,13 @@ function checkParam(key: string, p: Param, value: string): string | number {
     case 'bool':
       if (value !== 'true' && value !== 'false') throw bad('must be true or false');
       return value;
-    case 'duration':
-      if (!/^\d+(ms|s|m|h)$/.test(value)) throw bad('not a duration such as 15s or 1m');
+    case 'duration': {
+      const m = /^(\d+)(ms|s|m|h)$/.exec(value);
+      if (!m) throw bad('not a duration such as 15s or 1m');
+      const seconds = Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+      if (p.min !== undefined && seconds < p.min) throw bad(`must be at least ${p.min}s`);
       return value;
+    }
     default:
       if (p.pattern && !new RegExp(`^(?:${p.pattern})$`).test(value)) throw bad(`must match ${p.pattern}`);
       if (/[\r\n]/.test(value)) throw bad('must be one line');

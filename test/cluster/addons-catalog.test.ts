@@ -173,7 +173,7 @@ describeIf('cluster', await clusterUnavailableReason())('addons on a real cluste
   });
 
   it('metrics-server: node metrics through the metrics API, and an HPA scales under load', async () => {
-    await paddock(['addons', 'enable', 'metrics-server', '--cluster', name, '--set', 'resolution=10s']);
+    await paddock(['addons', 'enable', 'metrics-server', '--cluster', name]);
     const metrics = new k8s.Metrics(api.kc);
     const nodes = await waitFor('node metrics', 120_000, async () => {
       const m = await metrics.getNodeMetrics();
