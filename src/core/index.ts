@@ -69,6 +69,9 @@ export function createCore(overrides: Partial<ApiHandlers> = {}): ApiHandlers {
     deletePod: na('workloads', 'inside a cluster'),
     cordonNode: na('workloads', 'inside a cluster'),
     controlPlaneHealth: na('workloads', 'inside a cluster'),
+    drainNode: na('workloads', 'inside a cluster'),
+    followPodLogs: na('workloads', 'inside a cluster'),
+    unfollowPodLogs: na('workloads', 'inside a cluster'),
   };
   return { ...base, ...overrides };
 }

@@ -10,6 +10,7 @@ const verbs: Partial<Record<OpName, string>> = {
   loadImages: 'Load images into',
   enableAddon: 'Enable addon',
   disableAddon: 'Disable addon',
+  drainNode: 'Drain node',
 };
 
 export function describeJob(op: OpName, input: unknown): string {
@@ -20,6 +21,8 @@ export function describeJob(op: OpName, input: unknown): string {
     case 'enableAddon':
     case 'disableAddon':
       return `${verb} ${str('addon') ?? ''} on ${str('name') ?? ''}`.replace(/\s+/g, ' ').trim();
+    case 'drainNode':
+      return `${verb} ${str('node') ?? ''}`.trim();
     case 'buildNodeImage':
       return `${verb}${str('kubernetesVersion') ? ` ${str('kubernetesVersion')}` : ''}`;
     default:

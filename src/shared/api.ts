@@ -245,6 +245,9 @@ export const api = {
   /** Server-side dry run first; with dryRun only that. The API's error comes back as it is (INVALID_CONFIG). */
   applyYaml: op(Ctx.extend({ yaml: z.string().min(1), namespace: z.string().optional(), dryRun: z.boolean().optional() }), z.object({ results: z.array(z.object({ kind: z.string(), name: z.string(), namespace: z.string().optional(), action: z.string() })) })),
   podLogs: op(Ctx.extend({ namespace: z.string().min(1), pod: z.string().min(1), container: z.string().optional(), previous: z.boolean().optional(), tailLines: z.number().int().min(1).max(100_000).optional() }), z.object({ text: z.string(), containers: z.array(z.string()) })),
+  /** Follows a pod's log from now on: `logs.appended` pushes new text under the returned id until unfollowPodLogs or the container ends. */
+  followPodLogs: op(Ctx.extend({ namespace: z.string().min(1), pod: z.string().min(1), container: z.string().optional() }), z.object({ subscriptionId: z.string() })),
+  unfollowPodLogs: op(z.object({ subscriptionId: z.string() }), Void),
   scaleWorkload: op(WorkloadRef.extend({ replicas: z.number().int().min(0).max(10_000) }), Void),
   rolloutRestart: op(WorkloadRef, Void),
   rolloutHistory: op(WorkloadRef, z.object({ revisions: z.array(RolloutRevisionSchema) })),
@@ -252,6 +255,8 @@ export const api = {
   deletePod: op(Ctx.extend({ namespace: z.string().min(1), name: z.string().min(1) }), Void),
   cordonNode: op(Ctx.extend({ node: z.string().min(1), unschedulable: z.boolean() }), Void),
   controlPlaneHealth: op(Ctx, ControlPlaneHealthSchema),
+  /** Cordon, then evict every pod (PDBs respected, DaemonSet and static pods ignored); pods without a controller only with force. */
+  drainNode: op(Ctx.extend({ node: z.string().min(1), force: z.boolean().optional(), timeoutSeconds: z.number().int().min(1).max(3600).optional() }), z.object({ evicted: z.array(z.string()), ignored: z.array(z.object({ pod: z.string(), reason: z.string() })) }), { job: true }),
 } as const;
 
 export type Api = typeof api;
@@ -289,6 +294,7 @@ export const PushEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('clusters.changed') }),
   z.object({ type: z.literal('contexts.changed') }),
   z.object({ type: z.literal('forwards.changed') }),
+  z.object({ type: z.literal('logs.appended'), subscriptionId: z.string(), text: z.string(), ended: z.boolean().optional(), error: z.string().optional() }),
   z.object({ type: z.literal('resources.changed'), subscriptionId: z.string(), rows: z.array(ResourceRowSchema).optional(), error: z.string().optional() }),
   z.object({ type: z.literal('progress'), event: z.any() }),
 ]);

@@ -7,7 +7,8 @@
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureBusyboxImage } from '../support/busybox-image.js';
-import { waitFor } from '../support/kube.js';
+import { PolicyV1Api } from '@kubernetes/client-node';
+import { clients, waitFor } from '../support/kube.js';
 import { runId, sandbox } from '../support/paddock.js';
 import { clusterUnavailableReason, describeIf, TEST_NODE_IMAGE } from '../support/tiers.js';
 import { workloadHandlers } from '../../src/kube/resources/handlers.js';
@@ -153,6 +154,28 @@ describeIf('cluster', await clusterUnavailableReason())('workloads on a real clu
     expect(await status()).toBe('Ready,SchedulingDisabled');
     await h.cordonNode({ context, node, unschedulable: false }, ctx);
     expect(await status()).toBe('Ready');
+  });
+
+  it('drain: a PodDisruptionBudget holds the eviction back; without it the pod is evicted, DaemonSet and static pods are ignored', async () => {
+    const node = `${name}-control-plane`;
+    await h.applyYaml({ context, yaml: 'apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web, namespace: default}\nspec:\n  minAvailable: 1\n  selector: {matchLabels: {app: web}}\n' }, ctx);
+    await waitFor('the budget to count the pod', 30_000, async () => {
+      const pdb = await clients(sb.kubeconfig, context).kc.makeApiClient(PolicyV1Api).readNamespacedPodDisruptionBudget({ name: 'web', namespace: 'default' });
+      return pdb.status?.currentHealthy === 1;
+    });
+    const logs: string[] = [];
+    const jobCtx: OpContext = { opId: 'drain', progress: (e) => e.type === 'log' && logs.push(e.line) };
+    await expect(h.drainNode({ context, node, timeoutSeconds: 5 }, jobCtx)).rejects.toThrow(/default\/web-.*disruption budget/);
+    expect(logs.some((l) => /waiting for default\/web-/.test(l))).toBe(true);
+    expect((await runningPods()).length).toBe(1);
+    await clients(sb.kubeconfig, context).kc.makeApiClient(PolicyV1Api).deleteNamespacedPodDisruptionBudget({ name: 'web', namespace: 'default' });
+    const out = await h.drainNode({ context, node, timeoutSeconds: 90 }, jobCtx);
+    expect(out.evicted.some((p) => p.startsWith('default/web-'))).toBe(true);
+    expect(out.ignored.some((i) => i.reason === 'DaemonSet pod')).toBe(true);
+    expect(out.ignored.filter((i) => i.reason.startsWith('static pod')).length).toBe(4);
+    expect(await runningPods()).toHaveLength(0); // the only node is cordoned: the replacement waits
+    await h.cordonNode({ context, node, unschedulable: false }, ctx);
+    await waitFor('the web pod back on the uncordoned node', 120_000, async () => (await runningPods()).length === 1);
   });
 
   it('reports control-plane health: /livez and /readyz pass, four static pods run', async () => {

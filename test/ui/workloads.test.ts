@@ -150,7 +150,7 @@ describeIf('ui (real cluster)', reason)('workloads and nodes screens on a real c
     await page.close();
   });
 
-  it('cordons and uncordons a node; control-plane health lists the static pods', async () => {
+  it('cordons, uncordons and drains a node; control-plane health lists the static pods', async () => {
     const { page, errors } = await open(`/nodes?context=${context}`, 'dark');
     const node = page.getByRole('table', { name: 'Node list' }).locator(`tr[data-row="${name}-control-plane"]`);
     await node.getByText('Ready').waitFor({ timeout: 60_000 });
@@ -164,6 +164,14 @@ describeIf('ui (real cluster)', reason)('workloads and nodes screens on a real c
     await node.getByText('Ready', { exact: true }).waitFor({ timeout: 30_000 });
     await page.emulateMedia({ colorScheme: 'light' });
     await shot(page, 'nodes-light');
+    // Drain: cordon plus evictions; the only node then holds DaemonSet and static pods only.
+    await page.getByRole('button', { name: 'Drain', exact: true }).click();
+    await page.getByRole('button', { name: 'Drain node' }).click();
+    await page.getByText(/drained: \d+ pod\(s\) evicted/).waitFor({ timeout: 150_000 });
+    await node.getByText('Ready,SchedulingDisabled').waitFor();
+    await shot(page, 'drain-light');
+    await page.getByRole('button', { name: /^Uncordon/ }).click();
+    await node.getByText('Ready', { exact: true }).waitFor({ timeout: 30_000 });
     expect(errors).toEqual([]);
     await page.close();
   });

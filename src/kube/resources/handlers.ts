@@ -9,12 +9,13 @@ import type { ApiHandlers, ControlPlaneHealth, PushEvent, ResourceKind, Resource
 import { ErrorCodes, PaddockError } from '../../shared/errors.js';
 import { listThenWatch, stateFromList, type ListState } from '../watch.js';
 import { collectionPath, descriptorOf, objectPath, podStatus, podRestarts, toRow, type KubeObject, type ResourceDescriptor } from './descriptors.js';
-import { apiMessage, call, connect, rawRequest, type Conn } from './http.js';
+import { apiMessage, call, connect, rawRequest, streamGet, type Conn } from './http.js';
 import { parseDocuments, toYaml } from './yaml.js';
+import { drainNode } from './drain.js';
 
 type Ops =
   | 'listResources' | 'watchResources' | 'unwatchResources' | 'getResourceYaml' | 'applyYaml' | 'podLogs'
-  | 'scaleWorkload' | 'rolloutRestart' | 'rolloutHistory' | 'rolloutUndo' | 'deletePod' | 'cordonNode' | 'controlPlaneHealth';
+  | 'scaleWorkload' | 'rolloutRestart' | 'rolloutHistory' | 'rolloutUndo' | 'deletePod' | 'cordonNode' | 'controlPlaneHealth' | 'drainNode' | 'followPodLogs' | 'unfollowPodLogs';
 
 const ok = { ok: true as const };
 const MERGE = 'application/merge-patch+json';
@@ -179,6 +180,46 @@ export function workloadHandlers(opts: WorkloadHandlerOptions = {}): Pick<ApiHan
       return { text: r.body, containers };
     },
 
+    async followPodLogs({ context, namespace, pod, container }) {
+      const conn = await connect(context);
+      const subscriptionId = randomUUID();
+      const ac = new AbortController();
+      watches.set(subscriptionId, ac);
+      const q = new URLSearchParams({ follow: 'true', tailLines: '0' });
+      if (container) q.set('container', container);
+      // Chunks are gathered for 200 ms: a chatty pod is a few pushes a second, not one per line.
+      let pending = '';
+      let timer: NodeJS.Timeout | undefined;
+      const flush = () => {
+        timer = undefined;
+        if (pending) opts.emit?.({ type: 'logs.appended', subscriptionId, text: pending });
+        pending = '';
+      };
+      void streamGet(conn, `${objectPath(descriptorOf('Pod'), pod, namespace)}/log?${q}`, (t) => {
+        pending += t;
+        timer ??= setTimeout(flush, 200);
+      }, ac.signal).then(
+        () => {
+          if (timer) clearTimeout(timer);
+          flush();
+          if (!ac.signal.aborted) opts.emit?.({ type: 'logs.appended', subscriptionId, text: '', ended: true });
+          watches.delete(subscriptionId);
+        },
+        (e: Error) => {
+          flush();
+          opts.emit?.({ type: 'logs.appended', subscriptionId, text: '', ended: true, error: e.message });
+          watches.delete(subscriptionId);
+        },
+      );
+      return { subscriptionId };
+    },
+
+    async unfollowPodLogs({ subscriptionId }) {
+      watches.get(subscriptionId)?.abort();
+      watches.delete(subscriptionId);
+      return ok;
+    },
+
     async scaleWorkload({ context, kind, namespace, name, replicas }) {
       if (kind === 'DaemonSet') throw new PaddockError(ErrorCodes.USAGE, 'a DaemonSet runs one pod per node and cannot be scaled');
       const conn = await connect(context);
@@ -233,6 +274,10 @@ export function workloadHandlers(opts: WorkloadHandlerOptions = {}): Pick<ApiHan
       const conn = await connect(context);
       await call(conn, 'PATCH', objectPath(descriptorOf('Node'), node), { body: { spec: { unschedulable: unschedulable ? true : null } }, contentType: MERGE });
       return ok;
+    },
+
+    async drainNode({ context, node, force, timeoutSeconds }, ctx) {
+      return drainNode(await connect(context), node, { force, timeoutSeconds }, ctx);
     },
 
     async controlPlaneHealth({ context }, ctx) {

@@ -92,3 +92,25 @@ export async function call<T>(c: Conn, method: string, path: string, opts: { bod
   if (r.status < 200 || r.status >= 300) throw new ApiError(r.status, `${apiMessage(r)} (HTTP ${r.status})`, remedyFor(r.status, c.context));
   return (r.body ? JSON.parse(r.body) : {}) as T;
 }
+
+/** A streamed GET (log follow): chunks as they come, until the server ends it or the signal aborts. */
+export function streamGet(c: Conn, path: string, onChunk: (text: string) => void, signal: AbortSignal): Promise<void> {
+  const url = new URL(c.t.server.replace(/\/+$/, '') + path);
+  const lib = url.protocol === 'http:' ? http : https;
+  return new Promise((resolve, reject) => {
+    const req = lib.request(url, { method: 'GET', headers: { ...c.auth.headers, Accept: '*/*' }, agent: c.auth.agent, signal }, (res) => {
+      res.setEncoding('utf8');
+      if ((res.statusCode ?? 0) !== 200) {
+        let body = '';
+        res.on('data', (b: string) => (body += b));
+        res.on('end', () => reject(new ApiError(res.statusCode ?? 0, `${apiMessage({ status: res.statusCode ?? 0, body })} (HTTP ${res.statusCode})`)));
+        return;
+      }
+      res.on('data', (b: string) => onChunk(b));
+      res.on('end', () => resolve());
+      res.on('error', (e) => (signal.aborted ? resolve() : reject(e)));
+    });
+    req.on('error', (e) => (signal.aborted ? resolve() : reject(e)));
+    req.end();
+  });
+}

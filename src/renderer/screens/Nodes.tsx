@@ -1,6 +1,6 @@
-import { Button, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Button, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { call } from '../client.js';
-import { Loading, PageHeader } from '../components/bits.js';
+import { ConfirmModal, Loading, PageHeader } from '../components/bits.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { ResourceTable, ToneBadge } from '../components/workloads/ResourceTable.js';
 import { useAction, useOp } from '../hooks/use-api.js';
@@ -83,6 +83,8 @@ export function NodesScreen() {
   const action = useAction();
   const now = useNow();
   const [selected, setSelected] = useState<ResourceRow | undefined>();
+  const [confirmDrain, setConfirmDrain] = useState(false);
+  const [drained, setDrained] = useState<string | undefined>();
   const live = selected && nodes.rows.find((r) => r.uid === selected.uid);
   const cordoned = !!live?.status.includes('SchedulingDisabled');
   return (
@@ -92,6 +94,11 @@ export function NodesScreen() {
         <ContextPicker context={context} contexts={contexts} onChange={(c) => (set('context', c), setSelected(undefined))} />
       </Group>
       {action.error != null && <ErrorNotice error={action.error} onClose={action.clear} />}
+      {drained && (
+        <Alert color="green" variant="light" mb="sm" withCloseButton onClose={() => setDrained(undefined)}>
+          {drained}
+        </Alert>
+      )}
       <Stack gap="lg">
         <div>
           {nodes.loading && !nodes.error && <Loading label="Listing nodes" />}
@@ -113,6 +120,24 @@ export function NodesScreen() {
               >
                 {cordoned ? 'Uncordon (allow new pods)' : 'Cordon (no new pods)'}
               </Button>
+              <Button size="xs" color="red" variant="light" loading={action.pending === 'drain'} onClick={() => setConfirmDrain(true)}>
+                Drain
+              </Button>
+              <ConfirmModal
+                opened={confirmDrain}
+                title={`Drain ${live.name}?`}
+                confirmLabel="Drain node"
+                danger
+                onClose={() => setConfirmDrain(false)}
+                onConfirm={() =>
+                  void action
+                    .run('drain', () => call('drainNode', { context, node: live.name }))
+                    .then((r) => r && setDrained(`${live.name} drained: ${r.evicted.length} pod(s) evicted, ${r.ignored.length} ignored (DaemonSet and static pods).`))
+                }
+              >
+                The node is cordoned, then its pods are evicted one by one, respecting PodDisruptionBudgets (a protected pod is retried for two minutes). DaemonSet and static pods stay. Pods without a controller
+                are refused: nothing would recreate them.
+              </ConfirmModal>
             </Group>
           )}
           {!live && nodes.rows.length > 0 && (

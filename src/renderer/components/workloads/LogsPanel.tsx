@@ -1,5 +1,7 @@
 import { Button, Group, Paper, ScrollArea, Select, Stack, Switch, Text, TextInput } from '@mantine/core';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
+import { call } from '../../client.js';
+import { getBridge } from '../../transport/index.js';
 import { useOp } from '../../hooks/use-api.js';
 import { ErrorNotice } from '../ErrorNotice.js';
 import { Loading } from '../bits.js';
@@ -9,16 +11,41 @@ export function LogsPanel({ context, namespace, pod }: { context: string; namesp
   const [container, setContainer] = useState<string | undefined>();
   const [previous, setPrevious] = useState(false);
   const [search, setSearch] = useState('');
+  const [follow, setFollow] = useState(false);
+  const [followed, setFollowed] = useState('');
+  const [followNote, setFollowNote] = useState<string | undefined>();
   const q = useOp('podLogs', { context, namespace, pod, tailLines: 2000, previous, ...(container ? { container } : {}) });
+  // Following: the text read once, then what the API streams from then on (pushed as logs.appended).
+  useEffect(() => {
+    setFollowed('');
+    setFollowNote(undefined);
+    if (!follow || previous || !q.data) return;
+    let id: string | undefined;
+    let cancelled = false;
+    const off = getBridge().subscribe((e) => {
+      if (e.type !== 'logs.appended' || e.subscriptionId !== id) return;
+      if (e.text) setFollowed((t) => t + e.text);
+      if (e.ended) setFollowNote(e.error ? `Following stopped: ${e.error}` : 'The container ended.');
+    });
+    call('followPodLogs', { context, namespace, pod, ...(container ? { container } : {}) }).then(
+      (r) => (cancelled ? void call('unfollowPodLogs', r).catch(() => undefined) : (id = r.subscriptionId)),
+      (e: unknown) => setFollowNote(`Following failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
+    return () => {
+      cancelled = true;
+      off();
+      if (id) void call('unfollowPodLogs', { subscriptionId: id }).catch(() => undefined);
+    };
+  }, [follow, previous, q.data, context, namespace, pod, container]);
   const lines = useMemo(() => {
-    const all = (q.data?.text ?? '').split('\n');
+    const all = ((q.data?.text ?? '') + followed).split('\n');
     if (all.at(-1) === '') all.pop();
     const s = search.toLowerCase();
     return s ? all.filter((l) => l.toLowerCase().includes(s)) : all;
-  }, [q.data, search]);
+  }, [q.data, followed, search]);
   const containers = q.data?.containers ?? [];
   const download = () => {
-    const url = URL.createObjectURL(new Blob([q.data?.text ?? ''], { type: 'text/plain' }));
+    const url = URL.createObjectURL(new Blob([(q.data?.text ?? '') + followed], { type: 'text/plain' }));
     const a = document.createElement('a');
     a.href = url;
     a.download = `${pod}${container ? `-${container}` : ''}.log`;
@@ -30,6 +57,7 @@ export function LogsPanel({ context, namespace, pod }: { context: string; namesp
       <Group gap="sm" align="flex-end" wrap="wrap">
         <Select label="Container" data={containers} value={container ?? containers[0] ?? null} onChange={(v) => setContainer(v ?? undefined)} w={150} allowDeselect={false} />
         <TextInput label="Search" placeholder="filter lines" value={search} onChange={(e) => setSearch(e.currentTarget.value)} w={170} />
+        <Switch label="Follow" checked={follow && !previous} disabled={previous} onChange={(e) => setFollow(e.currentTarget.checked)} mb={6} />
         <Switch label="Previous container" checked={previous} onChange={(e) => setPrevious(e.currentTarget.checked)} mb={6} />
         <Button variant="default" onClick={() => void q.refetch()} loading={q.isFetching}>
           Refresh
@@ -38,6 +66,11 @@ export function LogsPanel({ context, namespace, pod }: { context: string; namesp
           Download
         </Button>
       </Group>
+      {followNote && (
+        <Text size="sm" c="dimmed" role="status">
+          {followNote}
+        </Text>
+      )}
       {q.isPending && <Loading label="Reading the log" />}
       {q.error && <ErrorNotice error={q.error} />}
       {q.data && (
