@@ -67,7 +67,7 @@ async function runPaddock(shape: string, dir: string, i: number): Promise<Run> {
   await waitClusterReady(env.KUBECONFIG, `paddock-${name}`, 1 + shapeWorkers(shape));
   const readyMs = now() - t0;
   const steps: Record<string, number> = {};
-  for (const m of String(r.all).matchAll(/✓ (.+?) \((\d+(?:\.\d+)?)s\)/g)) steps[m[1]!] = Number(m[2]) * 1000;
+  for (const m of String(r.all).matchAll(/✓ (.+?) \((\d+(?:\.\d+)?)s\)/g)) steps[m[1]!.replace(name, '<name>')] = Number(m[2]) * 1000;
   await execa('node', ['bin/paddock.js', 'delete', name], { env, reject: false });
   return { tool: 'paddock', shape, commandMs, readyMs, steps };
 }
@@ -87,8 +87,11 @@ async function runKind(shape: string, dir: string, i: number): Promise<Run> {
   return { tool: 'kind', shape, commandMs, readyMs, steps: {} };
 }
 
+let loadAtStart = '';
+
 async function main(): Promise<void> {
   await ensureKind();
+  loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(' ');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paddock-bench-'));
   const runs: Run[] = [];
   try {
@@ -109,6 +112,7 @@ async function main(): Promise<void> {
   const lines: string[] = [];
   lines.push(`# bench/create — ${new Date().toISOString()}`, '');
   lines.push(`Machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.release()}; image ${IMAGE}; kind ${KIND_VERSION}; ${RUNS} runs each, alternating.`);
+  lines.push(`Load average when the runs began: ${loadAtStart}; at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (other clusters on the machine slow both tools alike).`);
   lines.push('Time from the command to all nodes Ready and CoreDNS available (same API check for both).', '');
   lines.push('| shape | tool | median s | min s | max s | command median s | Paddock / kind |', '|---|---|---|---|---|---|---|');
   for (const shape of SHAPES) {
