@@ -45,6 +45,7 @@ function fetchOnce(port: number, p: string): Promise<{ bytes: number; ms: number
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
 async function measure(label: string, port: number) {
+  console.log(`measuring ${label} on 127.0.0.1:${port} …`);
   await waitFor(`${label} to answer`, 60_000, async () => (await fetchOnce(port, '/small').catch(() => undefined)) !== undefined);
   const throughput: number[] = [];
   for (let i = 0; i < 2; i++) {
@@ -79,12 +80,13 @@ async function main() {
               image: img,
               imagePullPolicy: 'Never',
               command: ['sh', '-c', `mkdir -p /www && echo x > /www/small && head -c ${MB * 1024 * 1024} /dev/zero > /www/big && touch /tmp/ready && exec httpd -f -p 8080 -h /www`],
-              readinessProbe: { exec: { command: ['test', '-f', '/tmp/ready'] }, periodSeconds: 1 },
+              readinessProbe: { exec: { command: ['sh', '-c', 'test -f /tmp/ready'] }, periodSeconds: 1 },
             },
           ],
         },
       },
     });
+    console.log('waiting for pod paddock-bench …');
     await waitFor('pod paddock-bench Ready', 180_000, async () => (await api.core.readNamespacedPod({ name: 'paddock-bench', namespace: 'default' })).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
 
     const pPort = await freePort();
