@@ -43,6 +43,18 @@ spec:
         command: ["sh", "-c", "echo hello-from-paddock; exec sleep 3600"]
 `;
 
+const ticker = (image: string) => `apiVersion: v1
+kind: Pod
+metadata: {name: ticker, namespace: default}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: tick
+    image: ${image}
+    imagePullPolicy: Never
+    command: ["sh", "-c", "i=0; while true; do echo tick-$i; i=$((i+1)); sleep 1; done"]
+`;
+
 describeIf('cluster', await clusterUnavailableReason())('workloads on a real cluster, by context', () => {
   let imageA = '';
   let imageB = '';
@@ -145,6 +157,22 @@ describeIf('cluster', await clusterUnavailableReason())('workloads on a real clu
     const [pod] = await runningPods();
     await h.deletePod({ context, namespace: 'default', name: pod!.name }, ctx);
     await waitFor('a replacement pod', 120_000, async () => (await runningPods()).some((p) => p.name !== pod!.name));
+  });
+
+  it('follows a pod log: new lines are pushed as they are written, and nothing after unfollow', async () => {
+    await h.applyYaml({ context, yaml: ticker(imageA) }, ctx);
+    await waitFor('the ticker running', 60_000, async () => (await h.listResources({ context, kind: 'Pod', namespace: 'default' }, ctx)).rows.some((r) => r.name === 'ticker' && r.status === 'Running'));
+    const { subscriptionId } = await h.followPodLogs({ context, namespace: 'default', pod: 'ticker' }, ctx);
+    const text = () => events.flatMap((e) => (e.type === 'logs.appended' && e.subscriptionId === subscriptionId ? [e.text] : [])).join('');
+    await waitFor('two new ticks pushed', 30_000, async () => (text().match(/tick-\d+/g) ?? []).length >= 2);
+    const ticks = (text().match(/tick-(\d+)/g) ?? []).map((t) => Number(t.slice(5)));
+    expect(ticks[1]).toBe(ticks[0]! + 1); // in order, none lost
+    await h.unfollowPodLogs({ subscriptionId }, ctx);
+    await new Promise((r) => setTimeout(r, 500));
+    const before = text();
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(text()).toBe(before);
+    await h.deletePod({ context, namespace: 'default', name: 'ticker' }, ctx);
   });
 
   it('cordons and uncordons the node', async () => {

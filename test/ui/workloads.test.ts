@@ -42,6 +42,18 @@ spec:
         command: ["sh", "-c", "echo hello-from-paddock; echo second line; exec sleep 3600"]
 `;
 
+const ticker = (image: string) => `apiVersion: v1
+kind: Pod
+metadata: {name: ticker, namespace: default}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: tick
+    image: ${image}
+    imagePullPolicy: Never
+    command: ["sh", "-c", "i=0; while true; do echo tick-$i; i=$((i+1)); sleep 1; done"]
+`;
+
 describeIf('ui (real cluster)', reason)('workloads and nodes screens on a real cluster', () => {
   let srv: WebServer;
   let origin: string;
@@ -132,6 +144,23 @@ describeIf('ui (real cluster)', reason)('workloads and nodes screens on a real c
     await page.getByRole('textbox', { name: 'Search' }).fill('second');
     await expect.poll(async () => (await log.innerText()).trim()).toBe('second line');
     await shot(page, 'logs-dark');
+    // Follow: lines written after the log was read arrive by themselves.
+    await core.applyYaml({ context, yaml: ticker(imageA) }, ctx);
+    await page.keyboard.press('Escape');
+    const tick = table.locator('tr[data-row="ticker"]').filter({ hasText: 'Running' });
+    await tick.waitFor({ timeout: 60_000 });
+    await tick.click();
+    await log.getByText('tick-0').waitFor({ timeout: 30_000 });
+    // Mantine's switch input is a zero-size overlay: click it the way a label click would.
+    await page.getByRole('switch', { name: 'Follow' }).dispatchEvent('click');
+    expect(await page.getByRole('switch', { name: 'Follow' }).isChecked()).toBe(true);
+    const count = async () => ((await log.innerText()).match(/tick-\d+/g) ?? []).length;
+    const start = await count();
+    await expect.poll(count, { timeout: 20_000 }).toBeGreaterThan(start + 2);
+    await shot(page, 'follow-dark');
+    await page.getByRole('button', { name: 'Delete pod' }).click();
+    await page.getByRole('dialog', { name: 'Delete pod ticker?' }).getByRole('button', { name: 'Delete pod' }).click();
+    await tick.waitFor({ state: 'detached', timeout: 60_000 });
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -151,6 +180,7 @@ describeIf('ui (real cluster)', reason)('workloads and nodes screens on a real c
   });
 
   it('cordons, uncordons and drains a node; control-plane health lists the static pods', async () => {
+    await core.deletePod({ context, namespace: 'default', name: 'ticker' }, ctx).catch(() => undefined); // a pod nothing recreates would stop the drain
     const { page, errors } = await open(`/nodes?context=${context}`, 'dark');
     const node = page.getByRole('table', { name: 'Node list' }).locator(`tr[data-row="${name}-control-plane"]`);
     await node.getByText('Ready').waitFor({ timeout: 60_000 });
@@ -174,5 +204,5 @@ describeIf('ui (real cluster)', reason)('workloads and nodes screens on a real c
     await node.getByText('Ready', { exact: true }).waitFor({ timeout: 30_000 });
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 300_000);
 });

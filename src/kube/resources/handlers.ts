@@ -244,7 +244,7 @@ export function workloadHandlers(opts: WorkloadHandlerOptions = {}): Pick<ApiHan
     async rolloutUndo({ context, kind, namespace, name, revision }) {
       onlyDeployments(kind, 'rollout undo');
       const conn = await connect(context);
-      const { deploy, revisions } = await deploymentRevisions(conn, namespace, name);
+      const { revisions } = await deploymentRevisions(conn, namespace, name);
       const current = revisions.find((r) => r.current);
       const target = revision ? revisions.find((r) => r.revision === revision) : [...revisions].reverse().find((r) => !r.current);
       if (!target) {
@@ -256,10 +256,8 @@ export function workloadHandlers(opts: WorkloadHandlerOptions = {}): Pick<ApiHan
       // As kubectl does: the old ReplicaSet's template, without its pod-template-hash label, replaces the Deployment's.
       const template = structuredClone(target.rs.spec.template) as KubeObject;
       if (template.metadata?.labels) delete template.metadata.labels['pod-template-hash'];
-      const patch = [
-        { op: 'test', path: '/metadata/resourceVersion', value: deploy.metadata?.resourceVersion },
-        { op: 'replace', path: '/spec/template', value: template },
-      ];
+      // No resourceVersion test: the controller bumps it with every status update while a rollout runs.
+      const patch = [{ op: 'replace', path: '/spec/template', value: template }];
       await call(conn, 'PATCH', objectPath(descriptorOf('Deployment'), name, namespace), { body: patch, contentType: JSON_PATCH });
       return { revision: target.revision };
     },

@@ -197,7 +197,7 @@ export function DetailsDrawer({ context, kind, row, onClose }: { context: string
               {isWorkload(kind) && <WorkloadActions context={context} kind={kind} row={row} />}
             </Tabs.Panel>
             <Tabs.Panel value="logs" pt="md">
-              {kind === 'Pod' && <LogsPanel context={context} namespace={row.namespace ?? 'default'} pod={row.name} />}
+              {kind === 'Pod' && <LogsPanel key={row.uid} context={context} namespace={row.namespace ?? 'default'} pod={row.name} />}
             </Tabs.Panel>
             <Tabs.Panel value="yaml" pt="md">
               <YamlPanel context={context} kind={kind} row={row} />
