@@ -125,6 +125,11 @@ export const AddonSpecSchema = z
     containerdRegistryConfigPath: z.string().regex(/^\/etc\/containerd\//).optional(),
     /** Files written into every node (e.g. containerd registry hosts), removed on disable; path and content are templates. */
     nodeFiles: z.array(z.object({ path: z.string().regex(/^\/etc\/containerd\//, 'node files live under /etc/containerd/'), content: z.string() })).default([]),
+    /**
+     * What the addon writes onto Services it does not own (the LoadBalancer
+     * controller's annotation and status.loadBalancer): removed on disable.
+     */
+    serviceMarks: z.object({ annotation: z.string(), loadBalancerStatus: z.boolean().default(false) }).optional(),
     readiness: z.array(CheckSchema).default([]),
     /** Shown after enable and by `addons status`; may use {{ hostPorts.<proxy>.<port> }}, {{ params.x }}, {{ cluster.name }}. */
     usage: z.string().min(1),

@@ -204,6 +204,20 @@ export async function disable(o: Omit<EnableOptions, 'settings'>): Promise<void>
     const n = await removeAddonContainers(runtime, cluster, spec.name, spec.hostContainers.map((h) => h.name));
     progress.log(`${n} container(s)`, 'host');
   });
+  if (spec.serviceMarks) {
+    const marks = spec.serviceMarks;
+    await progress.step('unmark', `Clearing what ${spec.name} wrote on Services`, async () => {
+      const services = (await api.core.listServiceForAllNamespaces()).items.filter((svc) => svc.metadata?.annotations?.[marks.annotation] !== undefined);
+      for (const svc of services) {
+        const target = { name: svc.metadata!.name!, namespace: svc.metadata!.namespace! };
+        await api.core.patchNamespacedService({ ...target, body: { metadata: { annotations: { [marks.annotation]: null } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)).catch(() => undefined);
+        if (marks.loadBalancerStatus) {
+          await api.core.patchNamespacedServiceStatus({ ...target, body: { status: { loadBalancer: { ingress: null } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)).catch(() => undefined);
+        }
+      }
+      progress.log(`${services.length} Service(s)`, 'unmark');
+    });
+  }
   await progress.step('delete', `Deleting the objects of ${spec.name}`, async () => {
     const owned = await ownedObjects(api, entry, cluster);
     // Reverse manifest order: workloads before their RBAC, namespaces last.

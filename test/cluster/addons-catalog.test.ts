@@ -180,6 +180,12 @@ describeIf('cluster', await clusterUnavailableReason())('addons on a real cluste
       return res.status === 200 ? res.text() : undefined;
     });
     expect(body).toMatch(/^hello from web-/);
+    // A second one stays, to see disable take the addon's marks off it.
+    await api.core.createNamespacedService({
+      namespace: 'default',
+      body: { metadata: { name: 'web-lb2' }, spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 8081, targetPort: 8080 }] } },
+    });
+    await waitFor('status.loadBalancer of web-lb2', 60_000, async () => (await api.core.readNamespacedService({ name: 'web-lb2', namespace: 'default' })).status?.loadBalancer?.ingress?.length);
     // Deleting the Service removes its proxy container.
     await api.core.deleteNamespacedService({ name: 'web-lb', namespace: 'default' });
     await waitFor('the proxy of web-lb to go', 30_000, async () => {
@@ -266,6 +272,11 @@ describeIf('cluster', await clusterUnavailableReason())('addons on a real cluste
     expect(await addonContainers(addon)).toEqual([]);
     const s = await status(addon);
     expect(s.enabled).toBe(false);
+    if (addon === 'load-balancer') {
+      const svc = await api.core.readNamespacedService({ name: 'web-lb2', namespace: 'default' });
+      expect(svc.status?.loadBalancer?.ingress ?? []).toEqual([]);
+      expect(svc.metadata?.annotations?.['paddock.dev/load-balancer-ports']).toBeUndefined();
+    }
   });
 
   it('dns comes back with enable, adopted and labelled', async () => {
