@@ -7,13 +7,13 @@
  */
 import { createHash } from 'node:crypto';
 import { ErrorCodes, PaddockError } from '../shared/errors.js';
-import { NETWORK_NAME } from '../shared/labels.js';
+import { Labels, NETWORK_NAME } from '../shared/labels.js';
 import type { DockerRuntime } from '../provisioner/runtime/docker.js';
 import { getCluster } from '../provisioner/cluster-state.js';
 import type { HostContainer, HostProxy } from './catalog.js';
 
 export const AddonLabels = {
-  addonOf: 'io.paddock.addon-of',
+  addonOf: Labels.addonOf,
   addon: 'io.paddock.addon',
   part: 'io.paddock.addon-part',
   spec: 'io.paddock.addon-spec',

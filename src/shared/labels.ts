@@ -5,6 +5,8 @@ export const Labels = {
   /** Set on objects made by tests, so a test run can sweep only its own leftovers. */
   test: 'io.paddock.test',
   apiAddress: 'io.paddock.api-address',
+  /** Host containers of a cluster's addons (proxies, controllers): never taken for nodes. */
+  addonOf: 'io.paddock.addon-of',
   apiPort: 'io.paddock.api-port',
   /** The node's fixed address on the paddock network. */
   ip: 'io.paddock.ip',

@@ -38,7 +38,10 @@ export function sandbox(): Sandbox {
       return { exitCode: r.exitCode, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), all: String(r.all ?? '') };
     },
     async cleanup(clusters) {
-      for (const c of clusters) await removeLabelled(`io.paddock.cluster=${c}`);
+      for (const c of clusters) {
+        await removeLabelled(`io.paddock.addon-of=${c}`);
+        await removeLabelled(`io.paddock.cluster=${c}`);
+      }
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
