@@ -245,8 +245,8 @@ export const api = {
   /** Server-side dry run first; with dryRun only that. The API's error comes back as it is (INVALID_CONFIG). */
   applyYaml: op(Ctx.extend({ yaml: z.string().min(1), namespace: z.string().optional(), dryRun: z.boolean().optional() }), z.object({ results: z.array(z.object({ kind: z.string(), name: z.string(), namespace: z.string().optional(), action: z.string() })) })),
   podLogs: op(Ctx.extend({ namespace: z.string().min(1), pod: z.string().min(1), container: z.string().optional(), previous: z.boolean().optional(), tailLines: z.number().int().min(1).max(100_000).optional() }), z.object({ text: z.string(), containers: z.array(z.string()) })),
-  /** Follows a pod's log from now on: `logs.appended` pushes new text under the returned id until unfollowPodLogs or the container ends. */
-  followPodLogs: op(Ctx.extend({ namespace: z.string().min(1), pod: z.string().min(1), container: z.string().optional() }), z.object({ subscriptionId: z.string() })),
+  /** Follows a pod's log (the last tailLines, default none, then new lines): `logs.appended` pushes new text under the returned id until unfollowPodLogs or the container ends. */
+  followPodLogs: op(Ctx.extend({ namespace: z.string().min(1), pod: z.string().min(1), container: z.string().optional(), tailLines: z.number().int().min(0).max(100_000).optional() }), z.object({ subscriptionId: z.string() })),
   unfollowPodLogs: op(z.object({ subscriptionId: z.string() }), Void),
   scaleWorkload: op(WorkloadRef.extend({ replicas: z.number().int().min(0).max(10_000) }), Void),
   rolloutRestart: op(WorkloadRef, Void),

@@ -157,6 +157,9 @@ describeIf('ui (real cluster)', reason)('workloads and nodes screens on a real c
     const count = async () => ((await log.innerText()).match(/tick-\d+/g) ?? []).length;
     const start = await count();
     await expect.poll(count, { timeout: 20_000 }).toBeGreaterThan(start + 2);
+    // One stream from the API: every tick in order, none lost between reading and following.
+    const ticks = ((await log.innerText()).match(/tick-\d+/g) ?? []).map((t) => Number(t.slice(5)));
+    expect(ticks).toEqual(ticks.map((_, i) => ticks[0]! + i));
     await shot(page, 'follow-dark');
     await page.getByRole('button', { name: 'Delete pod' }).click();
     await page.getByRole('dialog', { name: 'Delete pod ticker?' }).getByRole('button', { name: 'Delete pod' }).click();

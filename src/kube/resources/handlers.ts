@@ -180,12 +180,12 @@ export function workloadHandlers(opts: WorkloadHandlerOptions = {}): Pick<ApiHan
       return { text: r.body, containers };
     },
 
-    async followPodLogs({ context, namespace, pod, container }) {
+    async followPodLogs({ context, namespace, pod, container, tailLines }) {
       const conn = await connect(context);
       const subscriptionId = randomUUID();
       const ac = new AbortController();
       watches.set(subscriptionId, ac);
-      const q = new URLSearchParams({ follow: 'true', tailLines: '0' });
+      const q = new URLSearchParams({ follow: 'true', tailLines: String(tailLines ?? 0) });
       if (container) q.set('container', container);
       // Chunks are gathered for 200 ms: a chatty pod is a few pushes a second, not one per line.
       let pending = '';

@@ -15,11 +15,11 @@ export function LogsPanel({ context, namespace, pod }: { context: string; namesp
   const [followed, setFollowed] = useState('');
   const [followNote, setFollowNote] = useState<string | undefined>();
   const q = useOp('podLogs', { context, namespace, pod, tailLines: 2000, previous, ...(container ? { container } : {}) });
-  // Following: the text read once, then what the API streams from then on (pushed as logs.appended).
+  // Following: one stream from the API (the same last lines, then new ones, pushed as logs.appended) replaces the text read once, so no line falls between the two.
   useEffect(() => {
     setFollowed('');
     setFollowNote(undefined);
-    if (!follow || previous || !q.data) return;
+    if (!follow || previous) return;
     let id: string | undefined;
     let cancelled = false;
     const off = getBridge().subscribe((e) => {
@@ -27,7 +27,7 @@ export function LogsPanel({ context, namespace, pod }: { context: string; namesp
       if (e.text) setFollowed((t) => t + e.text);
       if (e.ended) setFollowNote(e.error ? `Following stopped: ${e.error}` : 'The container ended.');
     });
-    call('followPodLogs', { context, namespace, pod, ...(container ? { container } : {}) }).then(
+    call('followPodLogs', { context, namespace, pod, tailLines: 2000, ...(container ? { container } : {}) }).then(
       (r) => (cancelled ? void call('unfollowPodLogs', r).catch(() => undefined) : (id = r.subscriptionId)),
       (e: unknown) => setFollowNote(`Following failed: ${e instanceof Error ? e.message : String(e)}`),
     );
@@ -36,16 +36,17 @@ export function LogsPanel({ context, namespace, pod }: { context: string; namesp
       off();
       if (id) void call('unfollowPodLogs', { subscriptionId: id }).catch(() => undefined);
     };
-  }, [follow, previous, q.data, context, namespace, pod, container]);
+  }, [follow, previous, context, namespace, pod, container]);
   const lines = useMemo(() => {
-    const all = ((q.data?.text ?? '') + followed).split('\n');
+    const following = follow && !previous;
+    const all = (following ? followed : (q.data?.text ?? '')).split('\n');
     if (all.at(-1) === '') all.pop();
     const s = search.toLowerCase();
     return s ? all.filter((l) => l.toLowerCase().includes(s)) : all;
-  }, [q.data, followed, search]);
+  }, [q.data, followed, follow, previous, search]);
   const containers = q.data?.containers ?? [];
   const download = () => {
-    const url = URL.createObjectURL(new Blob([(q.data?.text ?? '') + followed], { type: 'text/plain' }));
+    const url = URL.createObjectURL(new Blob([follow && !previous ? followed : (q.data?.text ?? '')], { type: 'text/plain' }));
     const a = document.createElement('a');
     a.href = url;
     a.download = `${pod}${container ? `-${container}` : ''}.log`;
