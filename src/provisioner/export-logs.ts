@@ -74,7 +74,14 @@ export async function exportLogs(runtime: DockerRuntime, cluster: string, outDir
   if (cp) {
     await progress.step('cluster', 'Collecting events, nodes and workloads from the API', async () => {
       for (const [file, cmd] of CLUSTER_COMMANDS) {
-        const r = await runtime.exec(cp.name, cmd).catch((e: Error) => ({ exitCode: -1, stdout: '', stderr: e.message }));
+        // Logs are often wanted right after a restart, while the API server
+        // still refuses requests (RBAC not synced yet): retry for a few seconds.
+        let r = { exitCode: -1, stdout: '', stderr: '' };
+        for (let attempt = 0; attempt < 8; attempt++) {
+          r = await runtime.exec(cp.name, cmd).catch((e: Error) => ({ exitCode: -1, stdout: '', stderr: e.message }));
+          if (r.exitCode === 0) break;
+          await new Promise((res) => setTimeout(res, 1500));
+        }
         fs.writeFileSync(path.join(dir, file), r.stdout + (r.exitCode !== 0 ? `\n[exit ${r.exitCode}] ${r.stderr}` : ''));
       }
     });

@@ -116,7 +116,7 @@ describeIf('cluster', await clusterUnavailableReason())('workloads on a real clu
   it('rollout: a new image is revision 2, undo brings back the first image, restart makes revision 4', async () => {
     await h.applyYaml({ context, yaml: deployment(imageB) }, ctx);
     await waitFor('the new image rolled out', 120_000, async () => (await templateImage()) === imageB && (await runningPods()).length === 1);
-    let hist = await h.rolloutHistory({ context, kind: 'Deployment', namespace: 'default', name: 'web' }, ctx);
+    const hist = await h.rolloutHistory({ context, kind: 'Deployment', namespace: 'default', name: 'web' }, ctx);
     expect(hist.revisions.map((r) => [r.revision, r.images[0], r.current])).toEqual([
       [1, imageA, false],
       [2, imageB, true],
@@ -124,9 +124,12 @@ describeIf('cluster', await clusterUnavailableReason())('workloads on a real clu
     const undo = await h.rolloutUndo({ context, kind: 'Deployment', namespace: 'default', name: 'web' }, ctx);
     expect(undo.revision).toBe(1);
     await waitFor('the first image back', 120_000, async () => (await templateImage()) === imageA);
-    hist = await h.rolloutHistory({ context, kind: 'Deployment', namespace: 'default', name: 'web' }, ctx);
-    // Like kubectl: the old ReplicaSet is reused and becomes the newest revision.
-    expect(hist.revisions.find((r) => r.current)).toMatchObject({ revision: 3, images: [imageA] });
+    // Like kubectl: the old ReplicaSet is reused and becomes the newest revision,
+    // once the deployment controller has caught up with the new template.
+    const current = await waitFor('revision 3 current', 60_000, async () =>
+      (await h.rolloutHistory({ context, kind: 'Deployment', namespace: 'default', name: 'web' }, ctx)).revisions.find((r) => r.current && r.revision === 3),
+    );
+    expect(current).toMatchObject({ revision: 3, images: [imageA] });
     await h.rolloutRestart({ context, kind: 'Deployment', namespace: 'default', name: 'web' }, ctx);
     await waitFor('revision 4 from the restart', 60_000, async () => (await h.rolloutHistory({ context, kind: 'Deployment', namespace: 'default', name: 'web' }, ctx)).revisions.some((r) => r.revision === 4 && r.current));
     await expect(h.rolloutUndo({ context, kind: 'Deployment', namespace: 'default', name: 'web', revision: 99 }, ctx)).rejects.toThrow(/no revision 99/);
