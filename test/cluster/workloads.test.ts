@@ -14,6 +14,7 @@ import { clusterUnavailableReason, describeIf, TEST_NODE_IMAGE } from '../suppor
 import { workloadHandlers } from '../../src/kube/resources/handlers.js';
 import type { OpContext, PushEvent } from '../../src/shared/api.js';
 import { PaddockError } from '../../src/shared/errors.js';
+import { tickerPod } from '../support/manifests.js';
 
 const name = `t${runId()}-wl`;
 const context = `paddock-${name}`;
@@ -41,18 +42,6 @@ spec:
         image: ${image}
         imagePullPolicy: Never
         command: ["sh", "-c", "echo hello-from-paddock; exec sleep 3600"]
-`;
-
-const ticker = (image: string) => `apiVersion: v1
-kind: Pod
-metadata: {name: ticker, namespace: default}
-spec:
-  terminationGracePeriodSeconds: 0
-  containers:
-  - name: tick
-    image: ${image}
-    imagePullPolicy: Never
-    command: ["sh", "-c", "i=0; while true; do echo tick-$i; i=$((i+1)); sleep 1; done"]
 `;
 
 describeIf('cluster', await clusterUnavailableReason())('workloads on a real cluster, by context', () => {
@@ -163,7 +152,7 @@ describeIf('cluster', await clusterUnavailableReason())('workloads on a real clu
   });
 
   it('follows a pod log: new lines are pushed as they are written, and nothing after unfollow', async () => {
-    await h.applyYaml({ context, yaml: ticker(imageA) }, ctx);
+    await h.applyYaml({ context, yaml: tickerPod(imageA) }, ctx);
     await waitFor('the ticker running', 60_000, async () => (await h.listResources({ context, kind: 'Pod', namespace: 'default' }, ctx)).rows.some((r) => r.name === 'ticker' && r.status === 'Running'));
     const { subscriptionId } = await h.followPodLogs({ context, namespace: 'default', pod: 'ticker' }, ctx);
     const text = () => events.flatMap((e) => (e.type === 'logs.appended' && e.subscriptionId === subscriptionId ? [e.text] : [])).join('');

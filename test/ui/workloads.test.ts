@@ -18,6 +18,7 @@ import { runId, sandbox } from '../support/paddock.js';
 import { clusterUnavailableReason, describeIf, TEST_NODE_IMAGE } from '../support/tiers.js';
 import { chromiumMissingReason, launchChromium, type LaunchedBrowser } from './browser.js';
 import { serve, SHOTS } from './harness.js';
+import { tickerPod } from '../support/manifests.js';
 
 const reason = chromiumMissingReason() ?? (await clusterUnavailableReason());
 const name = `ui${runId()}-wl`;
@@ -40,18 +41,6 @@ spec:
         image: ${image}
         imagePullPolicy: Never
         command: ["sh", "-c", "echo hello-from-paddock; echo second line; exec sleep 3600"]
-`;
-
-const ticker = (image: string) => `apiVersion: v1
-kind: Pod
-metadata: {name: ticker, namespace: default}
-spec:
-  terminationGracePeriodSeconds: 0
-  containers:
-  - name: tick
-    image: ${image}
-    imagePullPolicy: Never
-    command: ["sh", "-c", "i=0; while true; do echo tick-$i; i=$((i+1)); sleep 1; done"]
 `;
 
 describeIf('ui (real cluster)', reason)('workloads and nodes screens on a real cluster', () => {
@@ -145,7 +134,7 @@ describeIf('ui (real cluster)', reason)('workloads and nodes screens on a real c
     await expect.poll(async () => (await log.innerText()).trim()).toBe('second line');
     await shot(page, 'logs-dark');
     // Follow: lines written after the log was read arrive by themselves.
-    await core.applyYaml({ context, yaml: ticker(imageA) }, ctx);
+    await core.applyYaml({ context, yaml: tickerPod(imageA) }, ctx);
     await page.keyboard.press('Escape');
     const tick = table.locator('tr[data-row="ticker"]').filter({ hasText: 'Running' });
     await tick.waitFor({ timeout: 60_000 });
