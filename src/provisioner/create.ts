@@ -83,7 +83,15 @@ async function createLocked(deps: CreateDeps, plan: ClusterPlan, op: OpContext):
 
   await progress.step('image', 'Finding the node image', () => resolveImage(deps, plan, ctx));
 
-  let wroteKubeconfig = false;
+  // The kubeconfig entry is written while the cluster gets ready: its write
+  // and the re-check that guards it from kubectl (~1 s) then cost nothing.
+  let kubeconfigWrite: Promise<void> | undefined;
+  const startKubeconfigWrite = () => {
+    if (kubeconfigWrite || !ctx.state.adminKubeconfig) return;
+    const creds = adminCredentials(ctx.state.adminKubeconfig, hostServer(plan.networking.apiServerAddress, ctx.state.apiPort!));
+    kubeconfigWrite = deps.kubeconfig.upsert(plan.name, creds);
+    kubeconfigWrite.catch(() => {}); // awaited below; never unhandled meanwhile
+  };
   // The step still running when Ctrl-C came: rollback waits for it to settle.
   let inFlight: Promise<unknown> = Promise.resolve();
   try {
@@ -96,11 +104,11 @@ async function createLocked(deps: CreateDeps, plan: ClusterPlan, op: OpContext):
         inFlight = running.catch(() => {});
         return abortable(running, op.signal);
       });
+      startKubeconfigWrite();
     }
     await progress.step('kubeconfig', `Adding context "${plan.context}" to your kubeconfig`, async () => {
-      const creds = adminCredentials(ctx.state.adminKubeconfig!, hostServer(plan.networking.apiServerAddress, ctx.state.apiPort!));
-      wroteKubeconfig = true;
-      await deps.kubeconfig.upsert(plan.name, creds);
+      startKubeconfigWrite();
+      await kubeconfigWrite;
     });
     // Last: the mark that this create ran to its end (see cluster-state).
     await ctx.exec.run(ctx.bootstrapNode().name, ['sh', '-c', `mkdir -p "$(dirname ${CREATED_MARKER})" && date -u +%FT%TZ > ${CREATED_MARKER}`]);
@@ -115,7 +123,10 @@ async function createLocked(deps: CreateDeps, plan: ClusterPlan, op: OpContext):
         await removeClusterResources(runtime, plan.name);
         await Promise.race([inFlight, new Promise((r) => setTimeout(r, 30_000).unref())]);
         await removeClusterResources(runtime, plan.name);
-        if (wroteKubeconfig) await deps.kubeconfig.remove(plan.name).catch(() => {});
+        if (kubeconfigWrite) {
+          await kubeconfigWrite.catch(() => {});
+          await deps.kubeconfig.remove(plan.name).catch(() => {});
+        }
       });
     }
     throw err;
