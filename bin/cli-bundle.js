@@ -57,8 +57,10 @@ export async function cliBundle(root, entry) {
       plugins: [keepModuleUrls(srcDir)],
     });
     fs.renameSync(tmp, out);
+    // Old bundles go once nothing can still be loading them.
     for (const old of fs.readdirSync(cacheDir)) {
-      if (old.startsWith('cli-') && path.join(cacheDir, old) !== out && !old.endsWith('.tmp')) fs.rmSync(path.join(cacheDir, old), { force: true });
+      const file = path.join(cacheDir, old);
+      if (file !== out && Date.now() - fs.statSync(file).mtimeMs > 10 * 60_000) fs.rmSync(file, { force: true });
     }
     return out;
   } catch (e) {
