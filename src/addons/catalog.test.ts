@@ -132,7 +132,7 @@ describe('invalid addon folders', () => {
     ['a name that differs from its folder', 'a1', { name: 'other', description: 'd', version: 'v1', usage: 'u' }, /differs from its folder/],
     ['a missing manifest', 'a2', { name: 'a2', description: 'd', version: 'v1', usage: 'u', manifests: ['x.yaml'] }, /manifest x.yaml is missing/],
     ['an image without a digest', 'a3', { name: 'a3', description: 'd', version: 'v1', usage: 'u', images: [{ name: 'i', upstream: 'x:1', preloaded: 'x:1' }] }, /sha256/],
-    ['an image neither preloaded nor built', 'a4', { name: 'a4', description: 'd', version: 'v1', usage: 'u', images: [{ name: 'i' }] }, /needs preloaded or build/],
+    ['an image neither preloaded, built nor pulled', 'a4', { name: 'a4', description: 'd', version: 'v1', usage: 'u', images: [{ name: 'i' }] }, /needs preloaded, build or upstream/],
     ['no description', 'a5', { name: 'a5', version: 'v1', usage: 'u' }, /description/],
   ])('refuses %s', (_, folder, spec, msg) => {
     expect(() => loadAddon(write(folder, spec))).toThrow(msg);

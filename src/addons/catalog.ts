@@ -143,7 +143,8 @@ export const AddonSpecSchema = z
       if (!a.params[p.hostPortParam]) ctx.addIssue({ code: 'custom', message: `hostProxies: unknown param "${p.hostPortParam}"` });
     }
     for (const i of a.images) {
-      if (!i.preloaded && !i.build) ctx.addIssue({ code: 'custom', message: `images.${i.name}: needs preloaded or build` });
+      // upstream alone: taken from the local Docker engine, else pulled by the nodes (no offline build exists).
+      if (!i.preloaded && !i.build && !i.upstream) ctx.addIssue({ code: 'custom', message: `images.${i.name}: needs preloaded, build or upstream` });
     }
   });
 export type AddonSpec = z.infer<typeof AddonSpecSchema>;

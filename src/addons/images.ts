@@ -124,6 +124,14 @@ async function nodeImages(runtime: DockerRuntime, node: string): Promise<Set<str
   return new Set(r.stdout.split('\n').map((l) => l.trim()).filter(Boolean));
 }
 
+/** name:tag of a pinned name:tag@sha256:… ref (a `docker load`ed image has no repo digest to match). */
+export const upstreamTag = (ref: string) => ref.replace(/@sha256:[0-9a-f]{64}$/, '');
+
+/** Images the nodes must pull from a registry: neither preloaded, built nor on the local engine. */
+export function pulledImages(images: ImageSpec[], refs: Record<string, string>): ImageSpec[] {
+  return images.filter((i) => !i.preloaded && i.upstream && refs[i.name] === i.upstream);
+}
+
 const normalize = (ref: string) => (ref.split('/')[0]!.includes('.') ? ref : `docker.io/${ref.includes('/') ? ref : `library/${ref}`}`);
 
 /**
@@ -143,7 +151,21 @@ export async function ensureAddonImages(runtime: DockerRuntime, cluster: string,
       refs[img.name] = img.upstream;
       continue;
     }
-    if (!img.build) throw new PaddockError(ErrorCodes.IMAGE_MISSING, `addon image ${img.name} has no offline build`);
+    if (!img.build) {
+      if (!img.upstream) throw new PaddockError(ErrorCodes.IMAGE_MISSING, `addon image ${img.name} has no offline build`);
+      // No offline build: the local engine's copy (loaded into the nodes), else
+      // the nodes pull the pinned ref; a failed pull is reported by install's readiness watch.
+      const tag = upstreamTag(img.upstream);
+      if (await runtime.imageExists(tag)) {
+        progress.log(`${tag} found on the local Docker engine`);
+        refs[img.name] = tag;
+        if (img.target === 'cluster') toLoad.push(tag);
+      } else {
+        progress.log(`${tag} is not on the local Docker engine: the nodes pull ${img.upstream}`);
+        refs[img.name] = img.upstream;
+      }
+      continue;
+    }
     const build = img.build;
     const tag = await progress.step(`image-${img.name}`, `Image ${img.name} (built from images/addons/${build.program})`, () => ensureBuiltImage(runtime, build, progress, `image-${img.name}`));
     refs[img.name] = tag;

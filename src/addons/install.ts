@@ -6,13 +6,13 @@
  * Whether an addon is enabled is read from the cluster, never from a file.
  */
 import * as k8s from '@kubernetes/client-node';
-import { ErrorCodes, PaddockError } from '../shared/errors.js';
+import { ErrorCodes, PaddockError, toPaddockError } from '../shared/errors.js';
 import type { Progress } from '../shared/progress.js';
 import { NETWORK_NAME } from '../shared/labels.js';
 import type { DockerRuntime } from '../provisioner/runtime/docker.js';
 import { ensureLbImage } from '../provisioner/lb-image.js';
 import type { CatalogEntry } from './catalog.js';
-import { ensureAddonImages } from './images.js';
+import { ensureAddonImages, pulledImages, upstreamTag } from './images.js';
 import { addonContainers, enabledParams, ensureHostContainer, hostContainerName, ensureProxy, proxyHostPorts, removeAddonContainers } from './host.js';
 import { removeNodeFiles, writeNodeFiles } from './node-files.js';
 import { runChecks, type CheckResult } from './health.js';
@@ -138,11 +138,58 @@ export interface EnableOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Pods of the addon whose image cannot be pulled: the kubelet's first failed
+ * pull is enough (no registry, unknown name); waiting out the readiness
+ * timeout would only delay the same answer.
+ */
+async function pullFailure(api: ClusterApi, objects: KubeObject[], refs: string[]): Promise<{ image: string; message: string } | undefined> {
+  if (!refs.length) return undefined;
+  const namespaces = new Set(objects.map((o) => (o.kind === 'Namespace' ? o.metadata.name : o.metadata.namespace)).filter((n): n is string => !!n));
+  for (const namespace of namespaces) {
+    const pods = await api.core.listNamespacedPod({ namespace }).catch(() => undefined);
+    for (const pod of pods?.items ?? []) {
+      for (const c of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+        const w = c.state?.waiting;
+        if (w && ['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName'].includes(w.reason ?? '') && refs.includes(c.image)) {
+          return { image: c.image, message: `${w.reason}: ${(w.message ?? '').slice(0, 300)}` };
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Enables an addon; when that fails, whatever it applied (labelled objects,
+ * host containers, node files) is removed again, unless it was enabled
+ * before (a failed re-enable must not take a working addon away).
+ */
 export async function enable(o: EnableOptions): Promise<AddonState> {
   const { api, runtime, cluster, entry, progress } = o;
   const spec = entry.spec;
-  const params = resolveParams(spec, o.settings);
+  const params = resolveParams(spec, o.settings); // a bad setting is refused before anything is applied
+  const before = await isEnabled(api, runtime, entry, cluster).catch(() => true);
+  try {
+    return await enableSteps(o, params);
+  } catch (e) {
+    const err = toPaddockError(e);
+    if (before) throw err;
+    let rolledBack = 'everything it applied was removed again';
+    try {
+      await progress.step('rollback', `Rolling back ${spec.name}`, () => disable({ api, runtime, cluster, entry, progress: progress.prefixed('rollback-') }));
+    } catch (re) {
+      rolledBack = `rolling back failed too (${toPaddockError(re).message}): remove the rest with \`paddock addons disable ${spec.name} --cluster ${cluster}\``;
+    }
+    throw new PaddockError(err.code, `enabling ${spec.name} failed: ${err.message}; ${rolledBack}`, { remedy: err.remedy, output: err.output, cause: err });
+  }
+}
+
+async function enableSteps(o: EnableOptions, params: Record<string, string | number>): Promise<AddonState> {
+  const { api, runtime, cluster, entry, progress } = o;
+  const spec = entry.spec;
   const images = await ensureAddonImages(runtime, cluster, spec.images, progress);
+  const pulled = pulledImages(spec.images, images);
   const objects = renderManifests(entry, { cluster, params, images });
   if (objects.length) await progress.step('apply', `Applying ${objects.length} objects of ${spec.name}`, () => apply(api, objects, progress, 'apply'));
   if (spec.hostProxies.length || spec.hostContainers.length) {
@@ -177,10 +224,20 @@ export async function enable(o: EnableOptions): Promise<AddonState> {
       const results = await runChecks({ api, runtime, cluster, addon: spec.name, hostPorts }, spec.readiness, true);
       const state = summarize(results, usage);
       if (state.health !== 'unhealthy') return state;
+      const failed = await pullFailure(api, objects, Object.values(images));
+      if (failed) {
+        const img = pulled.find((i) => i.upstream === failed.image);
+        const tag = img?.upstream ? upstreamTag(img.upstream) : failed.image;
+        throw new PaddockError(ErrorCodes.IMAGE_MISSING, `the image ${tag} could not be had: it is not on the local Docker engine and the nodes cannot pull it (${failed.message})`, {
+          remedy: img
+            ? `on a machine with network: \`docker pull ${img.upstream}\` and \`docker save -o ${img.name}.tar ${tag}\`; here: \`docker load -i ${img.name}.tar\`, then \`paddock addons enable ${spec.name} --cluster ${cluster}\``
+            : `check that ${failed.image} exists on this Docker engine or a registry the nodes reach`,
+        });
+      }
       if (Date.now() > deadline) {
         throw new PaddockError(ErrorCodes.TIMEOUT, `${spec.name} is applied but not ready after ${Math.round((o.readyTimeoutMs ?? 180_000) / 1000)} s`, {
           output: state.status,
-          remedy: `see \`paddock addons status ${spec.name} --cluster ${cluster}\`; disable it with \`paddock addons disable ${spec.name}\``,
+          remedy: `the checks above say what was not ready; the addon's pods and events: \`kubectl get events -A --context paddock-${cluster}\``,
         });
       }
       progress.log(state.status.split('\n').filter((l) => l.startsWith('✗')).join('; '), 'ready');

@@ -17,6 +17,7 @@ import { ForwardManager } from '../kube/forwards/manager.js';
 import { forwardHandlers } from '../kube/forwards/handlers.js';
 import type { EventBus } from './events.js';
 import { addonHandlers } from '../addons/index.js';
+import { dashboardHandlers } from '../addons/dashboard.js';
 import { workloadHandlers } from '../kube/resources/handlers.js';
 
 export function createCore(overrides: Partial<ApiHandlers> = {}): ApiHandlers {
@@ -56,6 +57,7 @@ export function createCore(overrides: Partial<ApiHandlers> = {}): ApiHandlers {
     stopAllForwards: na('port-forwards', 'port-forwards'),
     startProxy: na('proxy', 'port-forwards'),
     stopProxy: na('proxy', 'port-forwards'),
+    openDashboard: na('dashboard', 'addons'),
     listResources: na('workloads', 'inside a cluster'),
     watchResources: na('workloads', 'inside a cluster'),
     unwatchResources: na('workloads', 'inside a cluster'),
@@ -87,6 +89,7 @@ export function createDefaultCore(opts: { bus?: EventBus } = {}): ApiHandlers {
     find: (version) => findNodeImage(version),
     build: (kubernetesVersion, progress, signal) => buildNodeImage({ kubernetesVersion, progress, signal }),
   };
+  const forwards = new ForwardManager({ onChange: () => opts.bus?.emit({ type: 'forwards.changed' }) });
   return createCore({
     version: async () => ({ paddock: PADDOCK_VERSION, node: process.version, defaultKubernetes: DEFAULT_KUBERNETES_VERSION }),
     doctor: async () => ({ checks: await runDoctor({ runtime, findNodeImage: async () => (await findNodeImage())?.name }) }),
@@ -94,7 +97,8 @@ export function createDefaultCore(opts: { bus?: EventBus } = {}): ApiHandlers {
     ...nodeImageHandlers(),
     ...contextHandlers,
     ...addonHandlers({ runtime }),
-    ...forwardHandlers(new ForwardManager({ onChange: () => opts.bus?.emit({ type: 'forwards.changed' }) })),
+    ...forwardHandlers(forwards),
+    ...dashboardHandlers(forwards),
     ...workloadHandlers({ emit: (e) => opts.bus?.emit(e) }),
   });
 }

@@ -235,6 +235,8 @@ export const api = {
   /** kubectl proxy: the context's API on a local port without credentials; lives as long as this process. */
   startProxy: op(ProxyInputSchema, ProxyInfoSchema),
   stopProxy: op(z.object({ id: z.string() }), Void),
+  /** Headlamp (the dashboard addon) through a saved local forward, started in this process, with a 1-hour ServiceAccount token. */
+  openDashboard: op(z.object({ context: z.string().min(1), kubeconfig: z.string().optional() }), z.object({ url: z.string(), token: z.string(), expiresAt: z.string(), forwardId: z.string() })),
   /** Rows of one kind, with status and creation time, for any kubeconfig context. */
   listResources: op(ListInput, ResourceListSchema),
   /** Live rows: list, then watch; `resources.changed` pushes the new rows under the returned id until unwatchResources. */

@@ -24,6 +24,7 @@ export const ErrorCodes = {
   KUBECONFIG_LOCKED: 'KUBECONFIG_LOCKED',
   CONTEXT_NOT_FOUND: 'CONTEXT_NOT_FOUND',
   FORWARD_NOT_FOUND: 'FORWARD_NOT_FOUND',
+  ADDON_NOT_ENABLED: 'ADDON_NOT_ENABLED',
   CANCELLED: 'CANCELLED',
   INTERNAL: 'INTERNAL',
 } as const;
@@ -97,6 +98,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'CLUSTER_NOT_FOUND':
     case 'CONTEXT_NOT_FOUND':
     case 'FORWARD_NOT_FOUND':
+    case 'ADDON_NOT_ENABLED':
     case 'IMAGE_MISSING':
       return ExitCodes.NOT_FOUND;
     case 'CANCELLED':

@@ -41,6 +41,11 @@ export class Progress {
     this.sink({ type: 'percent', opId: this.opId, stepId, percent: p, at: Date.now() });
   }
 
+  /** The same job with step ids under a prefix (e.g. an addon's rollback re-runs steps named like enable's). */
+  prefixed(prefix: string): Progress {
+    return new Progress(this.opId, (e) => this.sink(e.stepId ? { ...e, stepId: `${prefix}${e.stepId}` } : e));
+  }
+
   /** Runs `fn` as a named step: start event, then an ok or failed end event. */
   async step<T>(stepId: string, title: string, fn: () => Promise<T>): Promise<T> {
     const started = Date.now();

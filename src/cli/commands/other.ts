@@ -1,13 +1,10 @@
 /** node-image, addons, context, dashboard, doctor, version. */
-import type { Command } from 'commander';
-import { DEFAULT_CLUSTER_NAME } from '../../shared/names.js';
+import { Option, type Command } from 'commander';
+import { contextNameFor, DEFAULT_CLUSTER_NAME } from '../../shared/names.js';
+import { openBrowser } from '../../server/open-browser.js';
 import { ErrorCodes, PaddockError } from '../../shared/errors.js';
 import type { CliEnv } from '../env.js';
 import { printList } from '../output.js';
-
-const notYet = (what: string, issue: string) => async () => {
-  throw new PaddockError(ErrorCodes.NOT_IMPLEMENTED, `${what} is not available yet in this version of Paddock (${issue})`);
-};
 
 function mib(bytes: number): string {
   return `${Math.round(bytes / 1024 / 1024)} MB`;
@@ -162,7 +159,38 @@ export function registerContextCommands(program: Command, env: CliEnv): void {
 }
 
 export function registerMiscCommands(program: Command, env: CliEnv): void {
-  program.command('dashboard').description('open the Kubernetes dashboard of a cluster').option('--cluster <name>').action(notYet('dashboard', 'addons'));
+  program
+    .command('dashboard')
+    .description('open Headlamp (the dashboard addon) through a local forward, with a short-lived token; held until Ctrl-C')
+    .addOption(new Option('-c, --cluster <name>', 'a Paddock cluster (its context paddock-<name>)').conflicts('context'))
+    .option('--context <context>', 'any kubeconfig context (default: the current one)')
+    .option('--no-open', 'print the URL, do not open a browser')
+    .action(async (o: { cluster?: string; context?: string; open: boolean }) => {
+      const { contexts, currentContext } = await env.call('listContexts', {});
+      const context = o.context ?? (o.cluster ? contextNameFor(o.cluster) : currentContext);
+      if (!context) throw new PaddockError(ErrorCodes.CONTEXT_NOT_FOUND, 'no current context', { remedy: 'pass --cluster NAME or --context CTX' });
+      const known = contexts.find((c) => c.name === context);
+      if (!known) {
+        throw new PaddockError(o.cluster ? ErrorCodes.CLUSTER_NOT_FOUND : ErrorCodes.CONTEXT_NOT_FOUND, o.cluster ? `no context for cluster "${o.cluster}" (looked for "${context}")` : `no context named "${context}"`, {
+          remedy: 'see `paddock list` and `paddock context list`',
+        });
+      }
+      const d = await env.call('openDashboard', { context, kubeconfig: known.file });
+      if (env.flags().output === 'json') process.stdout.write(JSON.stringify(d, null, 2) + '\n');
+      else process.stdout.write(`${d.url}\n${d.token}\n`);
+      env.say(`Headlamp (context ${context}) at ${d.url}: sign in with the token above (valid until ${d.expiresAt}).`);
+      if (o.open && !(await openBrowser(d.url))) env.say('No browser could be opened: open the URL above yourself.');
+      env.say('Forwarding; press Ctrl-C to stop.');
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          void env.call('stopForward', { id: d.forwardId }).catch(() => undefined).finally(resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
 
   program
     .command('doctor')
