@@ -42,4 +42,28 @@ describe('per-cluster lock', () => {
     await expect(withClusterLock('dev', 'stop', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(fs.existsSync(lockPath('dev'))).toBe(false);
   });
+
+  it('lets exactly one of many racing processes in, also when they race to take over a stale lock', async () => {
+    const moduleUrl = new URL('./cluster-lock.ts', import.meta.url).href;
+    const script = `const { acquireClusterLock } = await import(${JSON.stringify(moduleUrl)});
+      try { const l = acquireClusterLock('dev', 'start'); console.log('won'); await new Promise((r) => setTimeout(r, 4000)); l.release(); }
+      catch (e) { console.log(/is busy: start/.test(e.message) ? 'busy' : 'error ' + e.message); }`;
+    for (const stale of [false, true]) {
+      if (stale) {
+        fs.mkdirSync(path.dirname(lockPath('dev')), { recursive: true });
+        fs.writeFileSync(lockPath('dev'), JSON.stringify({ pid: 2 ** 22 + 12345, operation: 'create', since: 'x' }));
+      }
+      const outs = await Promise.all(
+        Array.from({ length: 6 }, () => {
+          const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: process.env });
+          let out = '';
+          child.stdout.on('data', (d) => (out += d));
+          return new Promise<string>((resolve) => child.on('exit', () => resolve(out.trim())));
+        }),
+      );
+      expect(outs.filter((o) => o === 'won'), outs.join(' | ')).toHaveLength(1);
+      expect(outs.filter((o) => o === 'busy')).toHaveLength(5);
+      expect(fs.existsSync(lockPath('dev'))).toBe(false);
+    }
+  }, 60_000);
 });

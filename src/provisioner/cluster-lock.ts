@@ -56,13 +56,55 @@ export interface ClusterLock {
   release(): void;
 }
 
+/**
+ * Creates the lock file complete or not at all: written under a private name,
+ * then hard-linked into place (link fails if the name exists). A file made
+ * with O_EXCL and written afterwards would be seen empty by a concurrent
+ * process, which would take it for stale and take it over.
+ */
+function tryCreate(file: string, info: LockInfo): boolean {
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  fs.writeFileSync(tmp, JSON.stringify(info), { mode: 0o600 });
+  try {
+    fs.linkSync(tmp, file);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/**
+ * Removes a stale lock only if it is still the one judged stale: it is moved
+ * aside first, so a fresh lock another process made meanwhile is not lost.
+ */
+function removeStale(file: string, stale: string | undefined): void {
+  const aside = `${file}.stale.${process.pid}`;
+  try {
+    fs.renameSync(file, aside);
+  } catch {
+    return; // gone already
+  }
+  const moved = fs.readFileSync(aside, 'utf8');
+  if (stale !== undefined && moved !== stale) {
+    // Someone's fresh lock: put it back (unless yet another one appeared).
+    try {
+      fs.linkSync(aside, file);
+    } catch {
+      // a newer lock is in place; its holder wins
+    }
+  }
+  fs.rmSync(aside, { force: true });
+}
+
 export function acquireClusterLock(cluster: string, operation: string): ClusterLock {
   const file = lockPath(cluster);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const info: LockInfo = { pid: process.pid, operation, since: new Date().toISOString() };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      fs.writeFileSync(file, JSON.stringify(info), { flag: 'wx', mode: 0o600 });
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (tryCreate(file, info)) {
       let released = false;
       return {
         release() {
@@ -72,17 +114,26 @@ export function acquireClusterLock(cluster: string, operation: string): ClusterL
           if (readLock(cluster)?.pid === process.pid) fs.rmSync(file, { force: true });
         },
       };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const holder = readLock(cluster);
-      if (holder && processAlive(holder.pid) && holder.pid !== process.pid) {
-        throw new PaddockError(ErrorCodes.CLUSTER_BUSY, `cluster "${cluster}" is busy: ${holder.operation} since ${holder.since} (pid ${holder.pid})`, {
-          remedy: 'wait for it to finish, or stop that process',
-        });
-      }
-      // Stale (its process is gone) or unreadable: take it over.
-      fs.rmSync(file, { force: true });
     }
+    let text: string | undefined;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      continue; // released meanwhile: try again
+    }
+    let holder: LockInfo | undefined;
+    try {
+      holder = JSON.parse(text) as LockInfo;
+    } catch {
+      holder = undefined;
+    }
+    if (holder && processAlive(holder.pid) && holder.pid !== process.pid) {
+      throw new PaddockError(ErrorCodes.CLUSTER_BUSY, `cluster "${cluster}" is busy: ${holder.operation} since ${holder.since} (pid ${holder.pid})`, {
+        remedy: 'wait for it to finish, or stop that process',
+      });
+    }
+    // Stale (its process is gone) or unreadable: take it over.
+    removeStale(file, text);
   }
   throw new PaddockError(ErrorCodes.CLUSTER_BUSY, `could not lock cluster "${cluster}" (${file})`);
 }

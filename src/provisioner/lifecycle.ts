@@ -32,6 +32,9 @@ export async function hostKubeconfigOf(runtime: DockerRuntime, cluster: ClusterS
 
 export async function startCluster(runtime: DockerRuntime, name: string, progress: Progress, waitSeconds = 180): Promise<ClusterSummary> {
   const cs = await containersOf(runtime, name);
+  const startedAt = Date.now();
+  // Nodes whose kubelet starts afresh (not running or paused before).
+  const booted = new Set(cs.filter((c) => c.state !== 'running' && c.state !== 'paused').map((c) => c.name));
   await progress.step('start', `Starting ${cs.length} container${cs.length === 1 ? '' : 's'}`, async () => {
     // Load balancer, then control planes together (etcd needs a quorum), then workers.
     for (const group of [0, 1, 2]) {
@@ -42,12 +45,17 @@ export async function startCluster(runtime: DockerRuntime, name: string, progres
   });
   const summary = await getCluster(runtime, name);
   if (waitSeconds > 0) {
-    await progress.step('ready', 'Waiting for the API server and nodes', () => waitNodesReady(runtime, summary, waitSeconds));
+    await progress.step('ready', 'Waiting for the API server and nodes', () => waitNodesReady(runtime, summary, waitSeconds, booted, startedAt));
   }
   return getCluster(runtime, name);
 }
 
-async function waitNodesReady(runtime: DockerRuntime, summary: ClusterSummary, waitSeconds: number): Promise<void> {
+/**
+ * Every node Ready; for those that were booted, Ready as posted by their
+ * kubelet since `since`: right after a start the API still serves the
+ * Ready=True they had when they were stopped. (Node names are container names.)
+ */
+async function waitNodesReady(runtime: DockerRuntime, summary: ClusterSummary, waitSeconds: number, booted: Set<string>, since: number): Promise<void> {
   const deadline = Date.now() + waitSeconds * 1000;
   let kubeconfig: string | undefined;
   let last = 'the API server did not answer';
@@ -58,7 +66,9 @@ async function waitNodesReady(runtime: DockerRuntime, summary: ClusterSummary, w
       const kc = new k8s.KubeConfig();
       kc.loadFromString(kubeconfig);
       const nodes = await kc.makeApiClient(k8s.CoreV1Api).listNode();
-      const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+      // Heartbeat times have whole seconds.
+      const fresh = (node: string, t?: Date) => !booted.has(node) || (!!t && new Date(t).getTime() >= since - 1000);
+      const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True' && fresh(n.metadata?.name ?? '', c.lastHeartbeatTime))).length;
       if (ready === wanted) return;
       last = `${ready}/${wanted} nodes Ready`;
     } catch (e) {

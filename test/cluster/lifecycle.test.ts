@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { countLabelled } from '../support/cleanup.js';
+import { ensureBusyboxImage } from '../support/busybox-image.js';
 import { clients, isReady, waitFor } from '../support/kube.js';
 import { runId, sandbox } from '../support/paddock.js';
+import { containerIps, internalIps, readPvcFile, writePvcFile } from '../support/restart.js';
 import { clusterUnavailableReason, describeIf, TEST_NODE_IMAGE } from '../support/tiers.js';
 
 const id = runId();
@@ -19,13 +20,17 @@ interface Status {
 }
 const status = async (n = name): Promise<Status> => JSON.parse((await sb.paddock(['status', n, '-o', 'json'])).stdout) as Status;
 
-describeIf('cluster', await clusterUnavailableReason())('cluster lifecycle: stop/start, pause, crash, logs, busy, killed create', () => {
+describeIf('cluster', await clusterUnavailableReason())('cluster lifecycle (1 control plane + 2 workers): stop/start, pause, crash, logs, busy', () => {
   let api: ReturnType<typeof clients>;
   let before: Status;
+  let busybox = '';
 
   beforeAll(async () => {
-    const r = await sb.paddock(['create', '--name', name, '--workers', '1', '--image', TEST_NODE_IMAGE]);
+    busybox = await ensureBusyboxImage();
+    const r = await sb.paddock(['create', '--name', name, '--workers', '2', '--image', TEST_NODE_IMAGE]);
     if (r.exitCode !== 0) throw new Error(`paddock create failed (${r.exitCode}):\n${r.all}`);
+    const load = await sb.paddock(['load-image', busybox, '--cluster', name]);
+    if (load.exitCode !== 0) throw new Error(`paddock load-image failed:\n${load.all}`);
     api = clients(sb.kubeconfig, `paddock-${name}`);
     await api.core.createNamespace({ body: { metadata: { name: 'kept' } } });
     before = await status();
@@ -33,31 +38,50 @@ describeIf('cluster', await clusterUnavailableReason())('cluster lifecycle: stop
 
   afterAll(async () => {
     await sb.paddock(['delete', name]);
-    await sb.cleanup([name, `t${id}-killed`]);
+    await sb.cleanup([name]);
   });
 
-  it('stops and starts with the same addresses, API port and data', async () => {
+  it('stops, then two concurrent starts: one waits or says busy, and the cluster comes back with the same addresses, API port and data', async () => {
+    await writePvcFile(api.core, busybox, 'kept-across-restart');
+    const ipsBefore = await internalIps(api.core);
+    const containersBefore = await containerIps(name);
+    expect(Object.keys(ipsBefore)).toHaveLength(3);
+    for (const [c, [ip, label]] of Object.entries(containersBefore)) expect(ip, c).toBe(label);
+
     const stop = await sb.paddock(['stop', name]);
-    expect(stop.exitCode).toBe(0);
+    expect(stop.exitCode, stop.all).toBe(0);
     expect((await status()).status).toBe('stopped');
-    const start = await sb.paddock(['start', name]);
-    expect(start.exitCode, start.all).toBe(0);
+
+    // Two real CLI processes, as a user's terminal and the GUI would.
+    const starts = await Promise.all([sb.paddock(['start', name]), sb.paddock(['start', name])]);
+    const ok = starts.filter((r) => r.exitCode === 0);
+    expect(ok.length, starts.map((r) => r.all).join('\n---\n')).toBeGreaterThanOrEqual(1);
+    for (const r of starts.filter((x) => x.exitCode !== 0)) {
+      expect(r.stderr).toMatch(new RegExp(`cluster "${name}" is busy: start since \\S+ \\(pid \\d+\\)`));
+    }
+
     const after = await status();
     expect(after.status).toBe('running');
     expect(after.apiServer?.port).toBe(before.apiServer?.port);
     expect(after.nodes.map((n) => [n.name, n.ip])).toEqual(before.nodes.map((n) => [n.name, n.ip]));
+    expect(await containerIps(name)).toEqual(containersBefore);
     // `start` returns once every node is Ready, through the unchanged kubeconfig.
     const nodes = (await api.core.listNode()).items;
+    expect(nodes).toHaveLength(3);
     expect(nodes.every(isReady)).toBe(true);
+    expect(await internalIps(api.core)).toEqual(ipsBefore);
     expect((await api.core.readNamespace({ name: 'kept' })).metadata?.name).toBe('kept');
+    expect(await readPvcFile(api.core, busybox)).toBe('kept-across-restart');
   });
 
   it('pauses (the API stops answering) and unpauses (it answers again)', async () => {
-    expect((await sb.paddock(['pause', name])).exitCode).toBe(0);
+    const pause = await sb.paddock(['pause', name]);
+    expect(pause.exitCode, pause.all).toBe(0);
     expect((await status()).status).toBe('paused');
     await expect(fetch(`https://127.0.0.1:${before.apiServer!.port}/livez`, { signal: AbortSignal.timeout(1500) })).rejects.toThrow();
-    expect((await sb.paddock(['unpause', name])).exitCode).toBe(0);
-    await waitFor('API after unpause', 60_000, async () => (await api.core.listNode()).items.length === 2);
+    const unpause = await sb.paddock(['unpause', name]);
+    expect(unpause.exitCode, unpause.all).toBe(0);
+    await waitFor('API after unpause', 60_000, async () => (await api.core.listNode()).items.length === 3);
   });
 
   it('comes back by itself when a node crashes (restart policy)', async () => {
@@ -66,9 +90,9 @@ describeIf('cluster', await clusterUnavailableReason())('cluster lifecycle: stop
     await waitFor('node container restarted', 60_000, async () => (await execa('docker', ['inspect', '-f', '{{.RestartCount}} {{.State.Running}}', `${name}-control-plane`])).stdout.trim().endsWith('true'));
     const nodes = await waitFor('nodes Ready after the crash', 180_000, async () => {
       const items = (await api.core.listNode()).items;
-      return items.length === 2 && items.every(isReady) ? items : undefined;
+      return items.length === 3 && items.every(isReady) ? items : undefined;
     });
-    expect(nodes).toHaveLength(2);
+    expect(nodes).toHaveLength(3);
     expect((await status()).nodes.find((n) => n.name === `${name}-control-plane`)?.ip).toBe(before.nodes.find((n) => n.name === `${name}-control-plane`)?.ip);
   });
 
@@ -98,21 +122,5 @@ describeIf('cluster', await clusterUnavailableReason())('cluster lifecycle: stop
     } finally {
       fs.rmSync(lock);
     }
-  });
-
-  it('recognises a create killed with SIGKILL as broken, and delete removes all of it', async () => {
-    const killed = `t${id}-killed`;
-    const child = execa('node', [path.resolve('bin/paddock.js'), 'create', '--name', killed, '--image', TEST_NODE_IMAGE], { reject: false, env: sb.env });
-    // Kill it in the middle of bootstrapping.
-    await waitFor('kubeadm running', 120_000, async () => (await execa('docker', ['exec', `${killed}-control-plane`, 'pgrep', 'kubeadm'], { reject: false })).exitCode === 0);
-    child.kill('SIGKILL');
-    await child;
-    const s = await status(killed);
-    expect(s.status).toBe('broken');
-    expect(s.reason).toMatch(/interrupted/);
-    const list = JSON.parse((await sb.paddock(['list', '-o', 'json'])).stdout) as { name: string; status: string }[];
-    expect(list.find((c) => c.name === killed)?.status).toBe('broken');
-    expect((await sb.paddock(['delete', killed])).exitCode).toBe(0);
-    expect(await countLabelled(`io.paddock.cluster=${killed}`)).toEqual({ containers: 0, networks: 0, volumes: 0 });
   });
 });
