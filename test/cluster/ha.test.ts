@@ -1,8 +1,10 @@
 import https from 'node:https';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ensureBusyboxImage } from '../support/busybox-image.js';
 import { clients, isReady, waitFor } from '../support/kube.js';
 import { runId, sandbox } from '../support/paddock.js';
+import { containerIps, internalIps, readPvcFile, writePvcFile } from '../support/restart.js';
 import { clusterUnavailableReason, describeIf, TEST_NODE_IMAGE } from '../support/tiers.js';
 
 const name = `t${runId()}-ha`;
@@ -65,5 +67,34 @@ describeIf('cluster', await clusterUnavailableReason())('HA: 3 control planes + 
     // And writes still work: etcd keeps quorum with 2 of 3.
     await api.core.createNamespace({ body: { metadata: { name: 'still-writable' } } });
     expect((await api.core.readNamespace({ name: 'still-writable' })).metadata?.name).toBe('still-writable');
+  });
+
+  it('stops and starts as a whole (load balancer, then all control planes) with the same addresses and data', async () => {
+    // The test before left one control plane stopped: `start` brings a partly stopped cluster back too.
+    const restart = await sb.paddock(['start', name]);
+    expect(restart.exitCode, restart.all).toBe(0);
+    const busybox = await ensureBusyboxImage();
+    const load = await sb.paddock(['load-image', busybox, '--cluster', name]);
+    expect(load.exitCode, load.all).toBe(0);
+    await writePvcFile(api.core, busybox, 'kept-in-ha');
+    const ipsBefore = await internalIps(api.core);
+    const port = (JSON.parse((await sb.paddock(['status', name, '-o', 'json'])).stdout) as { apiServer?: { port: number } }).apiServer?.port;
+
+    const stop = await sb.paddock(['stop', name]);
+    expect(stop.exitCode, stop.all).toBe(0);
+    // etcd's three members all start from disk at once: quorum comes back without any of them re-joining.
+    const start = await sb.paddock(['start', name]);
+    expect(start.exitCode, start.all).toBe(0);
+
+    const status = JSON.parse((await sb.paddock(['status', name, '-o', 'json'])).stdout) as { status: string; apiServer?: { port: number } };
+    expect(status.status).toBe('running');
+    expect(status.apiServer?.port).toBe(port);
+    for (const [c, [ip, label]] of Object.entries(await containerIps(name))) expect(ip, c).toBe(label);
+    const nodes = (await api.core.listNode()).items;
+    expect(nodes).toHaveLength(4);
+    expect(nodes.every(isReady)).toBe(true);
+    expect(await internalIps(api.core)).toEqual(ipsBefore);
+    expect(await etcdMembers(`${name}-control-plane`)).toHaveLength(3);
+    expect(await readPvcFile(api.core, busybox)).toBe('kept-in-ha');
   });
 });
