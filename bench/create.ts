@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { now, secs, stats, waitClusterReady } from './lib.js';
+import { ensureKind, kindBin, kindConfig, KIND_VERSION, now, secs, stats, waitClusterReady } from './lib.js';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -19,34 +19,8 @@ const arg = (name: string, dflt: string) => {
 const RUNS = Number(arg('runs', '3'));
 const IMAGE = arg('image', 'paddock/node:v1.36.3');
 const SHAPES = arg('shapes', 'single,1+2').split(',');
-const KIND_VERSION = 'v0.33.0';
-const binDir = path.join(os.homedir(), '.cache', 'paddock-bench', 'bin');
-const kindBin = path.join(binDir, 'kind');
-
-async function ensureKind(): Promise<void> {
-  if (fs.existsSync(kindBin)) return;
-  console.log(`building kind ${KIND_VERSION} from its Go module (once; cached in ${binDir}) …`);
-  await execa('go', ['install', `sigs.k8s.io/kind@${KIND_VERSION}`], { env: { GOBIN: binDir, GOFLAGS: '-trimpath' }, stdio: 'inherit' });
-}
-
 function shapeWorkers(shape: string): number {
   return shape === 'single' ? 0 : Number(shape.split('+')[1]);
-}
-
-// kind's own kubeadm config needs the same cgroup v1 allowance Paddock sets.
-function kindConfig(workers: number): string {
-  return [
-    'kind: Cluster',
-    'apiVersion: kind.x-k8s.io/v1alpha4',
-    'kubeadmConfigPatches:',
-    '- |',
-    '  kind: KubeletConfiguration',
-    '  failCgroupV1: false',
-    'nodes:',
-    '- role: control-plane',
-    ...Array.from({ length: workers }, () => '- role: worker'),
-    '',
-  ].join('\n');
 }
 
 interface Run {

@@ -1,5 +1,9 @@
 /** Shared bits of the benchmarks: timing, stats, readiness through the API. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
+import { execa } from 'execa';
 
 export const now = () => performance.now();
 
@@ -32,4 +36,30 @@ export async function waitClusterReady(kubeconfigPath: string, context: string, 
     if (Date.now() > deadline) throw new Error(`cluster ${context} not ready after ${timeoutMs / 1000}s`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+export const KIND_VERSION = 'v0.33.0';
+export const binDir = path.join(os.homedir(), '.cache', 'paddock-bench', 'bin');
+export const kindBin = path.join(binDir, 'kind');
+
+export async function ensureKind(): Promise<void> {
+  if (fs.existsSync(kindBin)) return;
+  console.log(`building kind ${KIND_VERSION} from its Go module (once; cached in ${binDir}) …`);
+  await execa('go', ['install', `sigs.k8s.io/kind@${KIND_VERSION}`], { env: { GOBIN: binDir, GOFLAGS: '-trimpath' }, stdio: 'inherit' });
+}
+
+// kind's own kubeadm config needs the same cgroup v1 allowance Paddock sets.
+export function kindConfig(workers: number): string {
+  return [
+    'kind: Cluster',
+    'apiVersion: kind.x-k8s.io/v1alpha4',
+    'kubeadmConfigPatches:',
+    '- |',
+    '  kind: KubeletConfiguration',
+    '  failCgroupV1: false',
+    'nodes:',
+    '- role: control-plane',
+    ...Array.from({ length: workers }, () => '- role: worker'),
+    '',
+  ].join('\n');
 }

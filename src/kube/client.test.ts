@@ -23,6 +23,7 @@ async function tokenServer(token: string): Promise<TestServer> {
   const s = await startHttpServer((req, res) => {
     if (req.headers.authorization !== `Bearer ${token}`) return json(res, 401, { kind: 'Status', code: 401 });
     if (req.url === '/version') return json(res, 200, { gitVersion: 'v1.33.1' });
+    if (req.url === '/api') return json(res, 200, { kind: 'APIVersions', versions: ['v1'] });
     if (req.url === '/api/v1/namespaces') return json(res, 200, { items: [{ metadata: { name: 'kube-system' } }, { metadata: { name: 'default' } }] });
     if (req.url === '/forbidden/api/v1/namespaces') return json(res, 403, {});
     return json(res, 404, {});
@@ -138,7 +139,7 @@ describe.skipIf(!hasOpenssl())('client certificates and CA through the official 
       ),
     );
     expect(await probeContext(await loadKubeconfig(), 'x')).toMatchObject({ state: 'ok', version: 'v1.33.1+paddock-user' });
-    expect(proxy.tunnels()).toBe(1);
+    expect(proxy.tunnels()).toBeGreaterThanOrEqual(1); // /version and /api, in parallel
   });
 
   it('a wrong CA is a TLS error, not "reachable"', async () => {
@@ -244,5 +245,41 @@ describe('namespaces', () => {
   });
   it('unknown context: CONTEXT_NOT_FOUND', async () => {
     await expect(listNamespacesOf('ghost')).rejects.toMatchObject({ code: 'CONTEXT_NOT_FOUND' });
+  });
+});
+
+describe('auth-provider tokens already in the file', () => {
+  const b64url = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  it('oidc: an unexpired id-token is sent as the bearer token; an expired one without refresh data is refused by the server, not used', async () => {
+    const idToken = `${b64url({ alg: 'none' })}.${b64url({ sub: 'me', exp: Math.floor(Date.now() / 1000) + 3600 })}.sig`;
+    const expired = `${b64url({ alg: 'none' })}.${b64url({ sub: 'me', exp: Math.floor(Date.now() / 1000) - 60 })}.sig`;
+    const s = await tokenServer(idToken);
+    const provider = (tok: string) => `{auth-provider: {name: oidc, config: {client-id: paddock, idp-issuer-url: 'https://issuer.invalid', id-token: '${tok}'}}}`;
+    await writeText(
+      t.config,
+      kubeconfig(`- {name: c, cluster: {server: '${s.url}'}}`, `- {name: fresh, user: ${provider(idToken)}}\n- {name: old, user: ${provider(expired)}}`, '- {name: x, context: {cluster: c, user: fresh}}\n- {name: y, context: {cluster: c, user: old}}'),
+    );
+    const m = await loadKubeconfig();
+    expect(await probeContext(m, 'x')).toMatchObject({ state: 'ok', version: 'v1.33.1' });
+    expect(await probeContext(m, 'y')).toMatchObject({ state: 'unauthorized', reachable: true });
+  });
+
+  it('gcp: the access-token of the file is used while its expiry is ahead', async () => {
+    const s = await tokenServer('ya29.paddock');
+    const expiry = new Date(Date.now() + 3600_000).toISOString();
+    await writeText(t.config, kubeconfig(`- {name: c, cluster: {server: '${s.url}'}}`, `- {name: g, user: {auth-provider: {name: gcp, config: {access-token: ya29.paddock, expiry: '${expiry}'}}}}`, '- {name: x, context: {cluster: c, user: g}}'));
+    expect(await probeContext(await loadKubeconfig(), 'x')).toMatchObject({ state: 'ok' });
+  });
+});
+
+describe('probe states from the credentials, not from /version alone', () => {
+  it('no credentials: /version answers (public) but discovery is 403, so the state is forbidden with the reason', async () => {
+    const s = await startHttpServer((req, res) => {
+      if (req.url === '/version') return json(res, 200, { gitVersion: 'v1.36.3' });
+      return json(res, 403, { kind: 'Status', code: 403, message: 'forbidden: User "system:anonymous" cannot get path "/api"' });
+    });
+    servers.push(s);
+    await writeText(t.config, kubeconfig(`- {name: c, cluster: {server: '${s.url}'}}`, '- {name: nobody, user: {}}', '- {name: x, context: {cluster: c, user: nobody}}'));
+    expect(await probeContext(await loadKubeconfig(), 'x')).toMatchObject({ state: 'forbidden', reachable: true, version: 'v1.36.3', reason: expect.stringContaining('system:anonymous') });
   });
 });

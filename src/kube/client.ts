@@ -199,29 +199,45 @@ export interface ProbeResult {
   ms: number;
 }
 
-/** One quick look at /version with the context's own credentials. Never throws. */
+/**
+ * One quick look with the context's own credentials: /version (the server
+ * version; readable even anonymously) and /api (discovery, which every
+ * authenticated user may read) in parallel, so a 401 or 403 is the
+ * credentials' verdict, not /version's. Never throws.
+ */
 export async function probeContext(m: MergedKubeconfig, name: string, timeoutMs = 1500, signal?: AbortSignal): Promise<ProbeResult> {
   const started = Date.now();
   const done = (r: Omit<ProbeResult, 'ms'>): ProbeResult => ({ ...r, ms: Date.now() - started });
   try {
     const t = targetForContext(m, name);
-    const res = await kubeGet(t, '/version', timeoutMs, signal);
-    if (res.status === 401) return done({ state: 'unauthorized', reachable: true, status: 401, reason: 'the server refused the credentials (401)' });
-    if (res.status === 403) return done({ state: 'forbidden', reachable: true, status: 403, reason: 'the credentials may not read /version (403)' });
-    if (res.status < 200 || res.status >= 300) return done({ state: 'error', reachable: true, status: res.status, reason: `HTTP ${res.status}` });
+    const [ver, api] = await Promise.all([kubeGet(t, '/version', timeoutMs, signal), kubeGet(t, '/api', timeoutMs, signal)]);
     let version: string | undefined;
     try {
-      const v = JSON.parse(res.body) as { gitVersion?: unknown };
-      if (typeof v.gitVersion === 'string') version = v.gitVersion;
+      const v = JSON.parse(ver.body) as { gitVersion?: unknown };
+      if (ver.status === 200 && typeof v.gitVersion === 'string') version = v.gitVersion;
     } catch {
       // An answer that is not JSON is still an answer.
     }
-    return done({ state: 'ok', reachable: true, status: res.status, version });
+    const withVersion = version ? { version } : {};
+    const status = api.status === 401 || ver.status === 401 ? 401 : api.status;
+    if (status === 401) return done({ state: 'unauthorized', reachable: true, status, reason: `the server refused the credentials of user "${t.context.value.user ?? ''}" (HTTP 401): expired or wrong token or certificate`, ...withVersion });
+    if (status === 403) return done({ state: 'forbidden', reachable: true, status, reason: `the user may not even read API discovery (HTTP 403): ${apiStatusMessage(api.body) ?? 'no RBAC rule allows it'}`, ...withVersion });
+    if (status < 200 || status >= 300) return done({ state: 'error', reachable: true, status, reason: `HTTP ${status}${apiStatusMessage(api.body) ? `: ${apiStatusMessage(api.body)}` : ''}`, ...withVersion });
+    return done({ state: 'ok', reachable: true, status, ...withVersion });
   } catch (e) {
     if (e instanceof KubeRequestError) {
       const state: ProbeState = e.kind === 'timeout' ? 'timeout' : e.kind === 'unreachable' ? 'unreachable' : 'error';
       return done({ state, reachable: false, reason: e.message });
     }
     return done({ state: 'error', reachable: false, reason: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+function apiStatusMessage(body: string): string | undefined {
+  try {
+    const m = (JSON.parse(body) as { message?: unknown }).message;
+    return typeof m === 'string' && m !== '' ? m : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -47,8 +47,11 @@ export function contextInfos(m: MergedKubeconfig): ContextInfo[] {
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // kubectl get-contexts order
 }
 
+/** `context list --probe` answers within 3 s whatever the clusters do: each probe gets this long, all at once. */
+export const PROBE_TIMEOUT_MS = 2500;
+
 export interface ListOptions {
-  /** Contact each cluster (in parallel, each at most timeoutMs). */
+  /** Contact each cluster (in parallel, each at most timeoutMs, default PROBE_TIMEOUT_MS). */
   probe?: boolean;
   timeoutMs?: number;
   files?: string[];
@@ -56,18 +59,18 @@ export interface ListOptions {
 }
 
 export interface ContextListing {
-  contexts: (ContextInfo & { probe?: ProbeResult })[];
+  contexts: (Omit<ContextInfo, 'probe'> & { probe?: ProbeResult })[];
   currentContext?: string;
 }
 
 /** Lists contexts; with probe, each carries `reachable` and the detailed probe result. */
 export async function listContextInfos(opts: ListOptions = {}): Promise<ContextListing> {
   const m = await readKubeconfig(opts.files);
-  const infos: ContextListing['contexts'] = contextInfos(m);
+  const infos = contextInfos(m) as ContextListing['contexts']; // no probe field yet
   if (opts.probe) {
     await Promise.all(
       infos.map(async (info) => {
-        info.probe = await probeContext(m, info.name, opts.timeoutMs ?? 1500, opts.signal);
+        info.probe = await probeContext(m, info.name, opts.timeoutMs ?? PROBE_TIMEOUT_MS, opts.signal);
         info.reachable = info.probe.reachable;
       }),
     );
@@ -122,12 +125,19 @@ type ContextOps = 'listContexts' | 'useContext' | 'renameContext' | 'deleteConte
 
 /** The handlers the core wires into createCore(). */
 export const contextHandlers: Pick<ApiHandlers, ContextOps> = {
-  async listContexts(input, ctx) {
-    // The contract's input is empty today; `probe: false` (issue 13's fast
-    // listing without contacting clusters) is honoured once it is added there.
-    const probe = (input as { probe?: boolean }).probe !== false;
+  async listContexts({ probe }, ctx) {
+    // Without probe only the files are read: no cluster is contacted.
     const { contexts, currentContext } = await listContextInfos({ probe, signal: ctx.signal });
-    return { contexts: contexts.map(({ probe: _probe, ...info }) => info), currentContext };
+    return {
+      contexts: contexts.map(({ probe: p, ...info }) => {
+        if (!p) return info;
+        const out: ContextInfo = { ...info, probe: { state: p.state, ms: p.ms } };
+        if (p.reason) out.probe!.reason = p.reason;
+        if (p.version) out.probe!.version = p.version;
+        return out;
+      }),
+      currentContext,
+    };
   },
   async useContext({ name }) {
     await updateKubeconfig((m) => planUseContext(m, name));

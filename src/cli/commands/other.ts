@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { contextNameFor, DEFAULT_CLUSTER_NAME } from '../../shared/names.js';
 import { openBrowser } from '../../server/open-browser.js';
 import { ErrorCodes, PaddockError } from '../../shared/errors.js';
+import type { ContextInfo } from '../../shared/api.js';
 import type { CliEnv } from '../env.js';
 import { printList } from '../output.js';
 
@@ -110,9 +111,17 @@ export function registerContextCommands(program: Command, env: CliEnv): void {
   const ctx = program.command('context').description("list and switch kubeconfig contexts (kubectl's files, merged safely)");
   ctx.command('list')
     .alias('ls')
-    .description('list contexts of every kubeconfig file ($KUBECONFIG or ~/.kube/config)')
-    .action(async () => {
-      const { contexts } = await env.call('listContexts', {});
+    .description('list contexts of every kubeconfig file ($KUBECONFIG or ~/.kube/config); no cluster is contacted unless --probe')
+    .option('--probe', "contact every context's cluster (in parallel, ≤ 3 s in all): ok / unauthorized / forbidden / unreachable / timeout, the reason and the server version")
+    .action(async (o: { probe?: boolean }) => {
+      const started = Date.now();
+      const { contexts } = await env.call('listContexts', { probe: o.probe === true });
+      const probed = [
+        { header: 'STATE', value: (c: ContextInfo) => c.probe?.state ?? '' },
+        { header: 'VERSION', value: (c: ContextInfo) => c.probe?.version ?? '' },
+        { header: 'MS', value: (c: ContextInfo) => (c.probe ? String(c.probe.ms) : '') },
+        { header: 'REASON', value: (c: ContextInfo) => c.probe?.reason ?? '' },
+      ];
       printList(
         env.flags().output,
         contexts,
@@ -121,11 +130,11 @@ export function registerContextCommands(program: Command, env: CliEnv): void {
           { header: 'NAME', value: (c) => c.name },
           { header: 'CLUSTER', value: (c) => c.cluster },
           { header: 'NAMESPACE', value: (c) => c.namespace ?? '' },
-          { header: 'REACHABLE', value: (c) => (c.reachable === undefined ? '?' : c.reachable ? 'yes' : 'no') },
-          { header: 'FILE', value: (c) => c.file },
+          ...(o.probe ? probed : [{ header: 'FILE', value: (c: ContextInfo) => c.file }]),
         ],
         'No contexts in your kubeconfig.',
       );
+      if (o.probe) env.say(`Probed ${contexts.length} context(s) in ${Date.now() - started} ms.`);
     });
   ctx.command('use').argument('<context>').description('make a context current').action(async (name: string) => {
     await env.call('useContext', { name });

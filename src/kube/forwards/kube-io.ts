@@ -23,7 +23,14 @@ export async function loadTarget(ref: ContextRef): Promise<ContextTarget> {
   if (m.contexts.has(ref.context) || !ref.kubeconfig) return targetForContext(m, ref.context);
   const alone = await readKubeconfig([ref.kubeconfig]).catch(() => undefined);
   if (alone?.contexts.has(ref.context)) return targetForContext(alone, ref.context);
-  return targetForContext(m, ref.context); // throws CONTEXT_NOT_FOUND with the usual remedy
+  // Gone: say where it came from, so "context deleted" and "KUBECONFIG changed" read differently.
+  const where = m.files.map((f) => f.path).join(', ');
+  const fileGone = alone === undefined || alone.files.every((f) => !f.exists);
+  throw new PaddockError(
+    ErrorCodes.CONTEXT_NOT_FOUND,
+    `context "${ref.context}" is gone: it was saved from ${ref.kubeconfig}, which ${fileGone ? 'no longer exists' : 'no longer has it'}, and it is not in ${where} either`,
+    { remedy: 'recreate the context (or its cluster), or remove this forward and add it again with another --context' },
+  );
 }
 
 export interface Auth {

@@ -1,7 +1,7 @@
-import { Badge, Button, Group, Modal, Select, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Badge, Button, Group, Modal, Select, Stack, Table, Text, TextInput, Tooltip } from '@mantine/core';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
-import type { ContextInfo } from '../../shared/api.js';
+import type { ContextInfo, ContextProbe } from '../../shared/api.js';
 import { call } from '../client.js';
 import { ConfirmModal, EmptyState, PageHeader, Loading } from '../components/bits.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
@@ -77,8 +77,39 @@ function NamespaceModal({ ctx, onClose, run }: { ctx: ContextInfo; onClose: () =
   );
 }
 
+const PROBE_COLOR: Record<ContextProbe['state'], string> = { ok: 'teal', unauthorized: 'red', forbidden: 'orange', unreachable: 'gray', timeout: 'yellow', error: 'red' };
+
+/** What one quick look at the context's cluster saw: state, server version, and why when it is not ok. */
+function ProbeCell({ probe, pending }: { probe?: ContextProbe; pending: boolean }) {
+  if (!probe) return <Text size="xs" c="dimmed">{pending ? 'checking…' : '—'}</Text>;
+  return (
+    <Stack gap={2}>
+      <Group gap={6}>
+        <Badge size="sm" variant="light" color={PROBE_COLOR[probe.state]} data-probe-state={probe.state}>
+          {probe.state}
+        </Badge>
+        {probe.version && (
+          <Text size="xs" ff="monospace">
+            {probe.version}
+          </Text>
+        )}
+      </Group>
+      {probe.reason && (
+        <Tooltip label={probe.reason} multiline w={360} withArrow>
+          <Text size="xs" c="dimmed" lineClamp={2} maw={320}>
+            {probe.reason}
+          </Text>
+        </Tooltip>
+      )}
+    </Stack>
+  );
+}
+
 export function ContextsScreen() {
+  // The files first (instant), the clusters' answers as they come (≤ 3 s): a slow cluster never holds up the list.
   const q = useOp('listContexts', {});
+  const probed = useOp('listContexts', { probe: true });
+  const probes = new Map((probed.data?.contexts ?? []).map((c) => [c.name, c.probe]));
   const action = useAction();
   const [renaming, setRenaming] = useState<ContextInfo>();
   const [nsFor, setNsFor] = useState<ContextInfo>();
@@ -86,7 +117,15 @@ export function ContextsScreen() {
   const contexts = q.data?.contexts ?? [];
   return (
     <>
-      <PageHeader title="Contexts" description="Every context of your kubeconfig, Paddock's and others'. The current one is what kubectl uses." />
+      <PageHeader
+        title="Contexts"
+        description="Every context of your kubeconfig, Paddock's and others'. The current one is what kubectl uses."
+        actions={
+          <Button variant="default" size="xs" loading={probed.isFetching} onClick={() => void probed.refetch()}>
+            Check clusters
+          </Button>
+        }
+      />
       {action.error != null && <ErrorNotice error={action.error} onClose={action.clear} />}
       {q.isPending && <Loading label="Loading contexts" />}
       {q.error && <ErrorNotice error={q.error} onRetry={() => void q.refetch()} />}
@@ -108,6 +147,7 @@ export function ContextsScreen() {
               <Table.Th>Context</Table.Th>
               <Table.Th>Cluster / server</Table.Th>
               <Table.Th>Namespace</Table.Th>
+              <Table.Th>State</Table.Th>
               <Table.Th>
                 <span className="visually-hidden">Actions</span>
               </Table.Th>
@@ -137,6 +177,9 @@ export function ContextsScreen() {
                   </Text>
                 </Table.Td>
                 <Table.Td>{c.namespace ?? 'default'}</Table.Td>
+                <Table.Td>
+                  <ProbeCell probe={probes.get(c.name)} pending={probed.isFetching} />
+                </Table.Td>
                 <Table.Td>
                   <Group gap={6} wrap="nowrap">
                     <Button size="xs" variant="light" disabled={c.current} loading={action.pending === `use:${c.name}`} onClick={() => action.run(`use:${c.name}`, () => call('useContext', { name: c.name }))}>
