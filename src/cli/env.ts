@@ -14,6 +14,8 @@ export interface GlobalFlags {
   output: OutputFormat;
   quiet: boolean;
   verbose: boolean;
+  /** --docker-context: the docker context whose engine to use. */
+  dockerContext?: string;
 }
 
 export interface CliEnv {
@@ -24,9 +26,9 @@ export interface CliEnv {
 }
 
 export function globalFlags(cmd: Command): GlobalFlags {
-  const o = cmd.optsWithGlobals() as { output?: string; quiet?: boolean; verbose?: boolean };
+  const o = cmd.optsWithGlobals() as { output?: string; quiet?: boolean; verbose?: boolean; dockerContext?: string };
   const output = o.output === 'json' ? 'json' : 'table';
-  return { output, quiet: !!o.quiet, verbose: !!o.verbose };
+  return { output, quiet: !!o.quiet, verbose: !!o.verbose, ...(o.dockerContext ? { dockerContext: o.dockerContext } : {}) };
 }
 
 export function makeEnv(getFlags: () => GlobalFlags, loadCore: () => Promise<ApiHandlers>): CliEnv {

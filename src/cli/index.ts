@@ -21,7 +21,8 @@ Exit codes:
   130  interrupted (Ctrl-C); a create that was interrupted is rolled back
 
 Environment:
-  DOCKER_HOST       Docker engine to use (Docker Desktop, rootless and remote engines work)
+  DOCKER_HOST       Docker engine to use: unix://, tcp:// (with DOCKER_TLS_VERIFY, DOCKER_CERT_PATH), ssh://
+  DOCKER_CONTEXT    docker context to use when DOCKER_HOST is not set (else ~/.docker's current context)
   KUBECONFIG        kubeconfig files, as kubectl reads them
   PADDOCK_HOME      Paddock's data folder (default ~/.local/share/paddock)
 `;
@@ -29,7 +30,7 @@ Environment:
 export function buildProgram(): Command {
   const program = new Command();
   let root: Command = program;
-  const env = makeEnv(() => globalFlags(root), async () => (await import('../core/index.js')).createDefaultCore());
+  const env = makeEnv(() => globalFlags(root), async () => (await import('../core/index.js')).createDefaultCore({ dockerContext: globalFlags(root).dockerContext }));
   program
     .name('paddock')
     .description('Real Kubernetes clusters on your machine, each node a Docker container bootstrapped with kubeadm.')
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
     .addOption(new Option('-o, --output <format>', 'output format of listings').choices(['table', 'json']).default('table'))
     .option('-q, --quiet', 'print only errors', false)
     .option('-v, --verbose', 'print log lines of long jobs and stack traces of errors', false)
+    .option('--docker-context <name>', 'use the Docker engine of this docker context (default: DOCKER_HOST, then the current docker context)')
     .addHelpText('after', EXIT_CODES_HELP)
     .showSuggestionAfterError(true)
     .exitOverride()

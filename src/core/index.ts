@@ -6,6 +6,7 @@ import type { ApiHandlers } from '../shared/api.js';
 import { PADDOCK_VERSION } from '../shared/version.js';
 import { runDoctor } from '../doctor/checks.js';
 import { dockerRuntime } from '../provisioner/runtime/docker.js';
+import { resolveEngine } from '../provisioner/runtime/engine.js';
 import { notAvailable } from './not-available.js';
 import { clusterHandlers } from './clusters.js';
 import { nodeImageHandlers } from './node-images.js';
@@ -82,8 +83,8 @@ export function createCore(overrides: Partial<ApiHandlers> = {}): ApiHandlers {
  * The real core: every handler that has landed, the rest say "not available yet".
  * Pass the face's bus to get `forwards.changed` pushed as forwards change.
  */
-export function createDefaultCore(opts: { bus?: EventBus } = {}): ApiHandlers {
-  const runtime = dockerRuntime();
+export function createDefaultCore(opts: { bus?: EventBus; dockerContext?: string } = {}): ApiHandlers {
+  const runtime = dockerRuntime(resolveEngine({ context: opts.dockerContext }));
   const nodeImages: NodeImageSource = {
     defaultVersion: DEFAULT_KUBERNETES_VERSION,
     find: (version) => findNodeImage(version),

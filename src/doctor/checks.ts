@@ -8,6 +8,7 @@ import type { DoctorCheck } from '../shared/api.js';
 import { isPaddockError } from '../shared/errors.js';
 import type { DockerRuntime } from '../provisioner/runtime/docker.js';
 import type { EngineInfo } from '../provisioner/runtime/types.js';
+import { engineLabel } from '../provisioner/runtime/engine.js';
 
 const GiB = 1024 ** 3;
 
@@ -99,6 +100,9 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
   const read = deps.readFile ?? ((p: string) => fs.readFile(p, 'utf8'));
   const checks: DoctorCheck[] = [];
   let info: EngineInfo | undefined;
+  const engine = deps.runtime.engine;
+  // Which engine, and the rule that chose it: the first thing to know when clusters are "missing".
+  checks.push({ id: 'engine', title: 'Docker endpoint', verdict: 'info', detail: `${engineLabel(engine)}, chosen by ${engine.reason}` });
   try {
     info = await deps.runtime.info();
     checks.push({

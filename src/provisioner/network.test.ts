@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gatewayOf, pickAddresses, SUBNET_CANDIDATES } from './network.js';
+import { gatewayOf, overlaps, parseRouteTable, pickAddresses, SUBNET_CANDIDATES } from './network.js';
 
 describe('node addresses', () => {
   it('picks the lowest free addresses, skipping network, gateway and used ones', () => {
@@ -17,5 +17,27 @@ describe('node addresses', () => {
   it("never proposes Docker's default bridge subnet", () => {
     expect(SUBNET_CANDIDATES).not.toContain('172.17.0.0/16');
     expect(gatewayOf('172.30.0.0/16')).toBe('172.30.0.1');
+  });
+});
+
+describe('host routes', () => {
+  const table = [
+    'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT',
+    'eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0',
+    'docker0\t000011AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0',
+    'br-1\t000012AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0',
+    'eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0',
+    'tun0\t0080130A\t00000000\t0001\t0\t0\t0\t0080FFFF\t0\t0\t0',
+  ].join('\n');
+
+  it('reads /proc/net/route into CIDRs, without the default route', () => {
+    expect(parseRouteTable(table)).toEqual(['172.17.0.0/16', '172.18.0.0/16', '192.0.2.0/24', '10.19.128.0/17']);
+  });
+
+  it('tells overlapping ranges apart', () => {
+    expect(overlaps('172.18.0.0/16', '172.18.0.0/16')).toBe(true);
+    expect(overlaps('172.18.0.0/16', '172.18.5.0/24')).toBe(true);
+    expect(overlaps('172.16.0.0/12', '172.30.0.0/16')).toBe(true);
+    expect(overlaps('172.18.0.0/16', '172.19.0.0/16')).toBe(false);
   });
 });

@@ -3,6 +3,7 @@
  * get fixed addresses: a node's IP is in its certificates, etcd's peer list
  * and the kubelet's config, so it must not change across restarts.
  */
+import fs from 'node:fs/promises';
 import type Docker from 'dockerode';
 import { ErrorCodes, PaddockError } from '../shared/errors.js';
 import { Labels, NETWORK_NAME } from '../shared/labels.js';
@@ -40,7 +41,12 @@ export async function ensurePaddockNetwork(runtime: DockerRuntime, name = NETWOR
     });
   }
   let lastError: unknown;
-  for (const subnet of SUBNET_CANDIDATES) {
+  // Docker checks a new subnet against its own networks only. Another engine
+  // on this host (or a VPN) may route one of ours: a second bridge with the
+  // same subnet would steal the host's traffic to the first.
+  const routed = runtime.engine.host.startsWith('unix://') ? await hostRoutes() : [];
+  const candidates = SUBNET_CANDIDATES.filter((c) => !routed.some((r) => overlaps(c, r)));
+  for (const subnet of candidates) {
     try {
       await runtime.ensureNetwork(name, { [Labels.cluster + '.network']: 'true', ...labels }, subnet);
       const info = await runtime.inspectNetwork(name);
@@ -52,10 +58,48 @@ export async function ensurePaddockNetwork(runtime: DockerRuntime, name = NETWOR
       throw e;
     }
   }
-  throw new PaddockError(ErrorCodes.DOCKER_FAILED, `could not create the Docker network "${name}": every candidate subnet overlaps an existing network`, {
+  throw new PaddockError(ErrorCodes.DOCKER_FAILED, `could not create the Docker network "${name}": every candidate subnet (172.18-31.0.0/16) overlaps an existing network or a route of this host`, {
     cause: lastError,
     remedy: 'remove unused Docker networks (`docker network prune`)',
   });
+}
+
+/** IPv4 routes of this host (Linux /proc/net/route) as CIDRs, the default route left out. */
+export function parseRouteTable(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 8) continue;
+    // Little-endian hex: "0012A8C0" is 192.168.18.0.
+    const le = (hex: string) => [6, 4, 2, 0].map((i) => parseInt(hex.slice(i, i + 2), 16)).join('.');
+    const dest = le(f[1]!);
+    const mask = le(f[7]!);
+    const bits = mask.split('.').reduce((n, o) => n + (Number(o).toString(2).match(/1/g)?.length ?? 0), 0);
+    if (bits === 0) continue;
+    out.push(`${dest}/${bits}`);
+  }
+  return out;
+}
+
+async function hostRoutes(): Promise<string[]> {
+  if (process.platform !== 'linux') return [];
+  try {
+    return parseRouteTable(await fs.readFile('/proc/net/route', 'utf8'));
+  } catch {
+    return [];
+  }
+}
+
+export function overlaps(a: string, b: string): boolean {
+  const range = (cidr: string) => {
+    const [ip, bits] = cidr.split('/');
+    const size = 2 ** (32 - Number(bits));
+    const start = Math.floor(ipToInt(ip!) / size) * size;
+    return [start, start + size - 1] as const;
+  };
+  const [a0, a1] = range(a);
+  const [b0, b1] = range(b);
+  return a0 <= b1 && b0 <= a1;
 }
 
 function ipToInt(ip: string): number {

@@ -35,8 +35,24 @@ export const ClusterSummarySchema = z.object({
   context: z.string(),
   nodes: z.array(NodeSummarySchema),
   created: z.string().optional(),
+  /** Name of the Docker engine that holds it (a docker context's name, "default", or the host). */
+  engine: z.string().optional(),
 });
 export type ClusterSummary = z.infer<typeof ClusterSummarySchema>;
+
+/** A Docker engine `list` looked at: the current one, and those remembered to hold clusters. */
+export const EngineStatusSchema = z.object({
+  name: z.string(),
+  host: z.string(),
+  /** Why this engine: "DOCKER_HOST", "docker context X", "default socket", "remembered: …". */
+  reason: z.string(),
+  current: z.boolean(),
+  state: z.enum(['up', 'down']),
+  error: z.string().optional(),
+  /** Its clusters; for an engine that is down, those remembered there. */
+  clusters: z.array(z.string()).optional(),
+});
+export type EngineStatus = z.infer<typeof EngineStatusSchema>;
 
 export const CreateClusterInputSchema = z.object({
   name: ClusterNameSchema.default('paddock'),
@@ -196,7 +212,7 @@ export const api = {
   version: op(Empty, z.object({ paddock: z.string(), node: z.string(), defaultKubernetes: z.string() })),
   doctor: op(Empty, z.object({ checks: z.array(DoctorCheckSchema) })),
 
-  listClusters: op(Empty, z.object({ clusters: z.array(ClusterSummarySchema) })),
+  listClusters: op(Empty, z.object({ clusters: z.array(ClusterSummarySchema), engines: z.array(EngineStatusSchema).optional() })),
   getCluster: op(NameInput, ClusterSummarySchema),
   createCluster: op(CreateClusterInputSchema, ClusterSummarySchema, { job: true }),
   deleteCluster: op(NameInput, Void, { job: true }),

@@ -84,7 +84,8 @@ export function registerClusterCommands(program: Command, env: CliEnv): void {
     .alias('ls')
     .description('list clusters')
     .action(async () => {
-      const { clusters } = await env.call('listClusters', {});
+      const { clusters, engines = [] } = await env.call('listClusters', {});
+      const down = engines.filter((e) => e.state === 'down');
       printList(
         env.flags().output,
         clusters,
@@ -94,9 +95,15 @@ export function registerClusterCommands(program: Command, env: CliEnv): void {
           { header: 'VERSION', value: (c) => c.kubernetesVersion ?? '-' },
           { header: 'NODES', value: (c) => nodesText(c) },
           { header: 'API SERVER', value: (c) => (c.apiServer ? `https://${c.apiServer.host}:${c.apiServer.port}` : '-') },
+          { header: 'ENGINE', value: (c) => c.engine ?? '-' },
         ],
-        'No clusters. Create one with `paddock create`.',
+        down.length ? 'No clusters on the engines that answered.' : 'No clusters. Create one with `paddock create`.',
       );
+      // On stderr, so `-o json` stays the list of clusters; an engine that is down is never "no clusters".
+      for (const e of down) {
+        const held = e.clusters?.length ? `; clusters remembered there: ${e.clusters.join(', ')}` : '';
+        process.stderr.write(`engine ${e.name === e.host ? e.host : `${e.name} (${e.host})`} is down: ${e.error ?? 'no answer'}${held}\n`);
+      }
     });
 
   program

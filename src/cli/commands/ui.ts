@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ErrorCodes, PaddockError } from '../../shared/errors.js';
 import type { CliEnv } from '../env.js';
 
-export function registerUiCommand(program: Command, _env: CliEnv): void {
+export function registerUiCommand(program: Command, env: CliEnv): void {
   program
     .command('ui')
     .description('open the Paddock app, or with --web serve the same GUI on 127.0.0.1 for a browser')
@@ -15,17 +15,19 @@ export function registerUiCommand(program: Command, _env: CliEnv): void {
           remedy: 'use `paddock ui --web` for the same GUI in your browser',
         });
       }
-      const [{ runWebUi }, { createDefaultCore }, { EventBus }, { startWatchers }, { dockerRuntime }] = await Promise.all([
+      const [{ runWebUi }, { createDefaultCore }, { EventBus }, { startWatchers }, { dockerRuntime }, { resolveEngine }] = await Promise.all([
         import('../../server/index.js'),
         import('../../core/index.js'),
         import('../../core/events.js'),
         import('../../core/watchers.js'),
         import('../../provisioner/runtime/docker.js'),
+        import('../../provisioner/runtime/engine.js'),
       ]);
+      const dockerContext = env.flags().dockerContext;
       const bus = new EventBus();
       // Changes made elsewhere (kubectl, another Paddock, docker) reach the page at once.
-      const stopWatching = startWatchers(dockerRuntime(), bus);
-      const server = await runWebUi({ core: createDefaultCore({ bus }), bus, port: o.port, open: o.open });
+      const stopWatching = startWatchers(dockerRuntime(resolveEngine({ context: dockerContext })), bus);
+      const server = await runWebUi({ core: createDefaultCore({ bus, dockerContext }), bus, port: o.port, open: o.open });
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());

@@ -1,21 +1,23 @@
 import { ErrorCodes, PaddockError } from '../../shared/errors.js';
 
-/** The socket or host dockerode will use, for messages ("…at /var/run/docker.sock"). */
-export function dockerEndpointLabel(): string {
-  return process.env.DOCKER_HOST || (process.platform === 'win32' ? 'npipe:////./pipe/docker_engine' : 'unix:///var/run/docker.sock');
+import { defaultHost, type Engine } from './engine.js';
+
+/** The engine a message names ("…at unix:///var/run/docker.sock"). */
+export function dockerEndpointLabel(engine?: Engine): string {
+  return engine?.host ?? (process.env.DOCKER_HOST || defaultHost());
 }
 
 /**
  * Maps transport failures to one clear line with what to do. Everything
  * else from the engine becomes DOCKER_FAILED with the engine's own message.
  */
-export function dockerError(e: unknown, doing: string): PaddockError {
+export function dockerError(e: unknown, doing: string, engine?: Engine): PaddockError {
   if (e instanceof PaddockError) return e;
   const err = e as { code?: string; statusCode?: number; message?: string; json?: { message?: string } };
-  const where = dockerEndpointLabel();
+  const where = dockerEndpointLabel(engine);
   if (err?.code === 'ECONNREFUSED' || err?.code === 'ENOENT' || err?.code === 'ECONNRESET' || err?.code === 'EHOSTUNREACH' || err?.code === 'ETIMEDOUT') {
     return new PaddockError(ErrorCodes.DOCKER_UNREACHABLE, `Docker is not running or not reachable at ${where}`, {
-      remedy: 'start Docker (Docker Desktop, `sudo systemctl start docker`, or `dockerd`), or set DOCKER_HOST to your engine',
+      remedy: `start Docker (Docker Desktop, \`sudo systemctl start docker\`, or \`dockerd\`), or choose another engine (DOCKER_HOST, \`docker context use\`, --docker-context)${engine ? `; this one was chosen by ${engine.reason}` : ''}`,
       cause: e,
     });
   }

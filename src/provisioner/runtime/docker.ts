@@ -1,13 +1,14 @@
 /**
- * The Docker provider, over dockerode. dockerode follows Docker's own
- * connection rules (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, the
- * default socket or named pipe), so Docker Desktop, rootless Docker and
- * remote engines work without Paddock-specific settings.
+ * The Docker provider, over dockerode. engine.ts picks the engine by Docker's
+ * own rules (--docker-context, DOCKER_HOST, docker contexts, the default
+ * socket), so Docker Desktop, rootless Docker and remote engines work without
+ * Paddock-specific settings.
  */
 import Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
 import type { ContainerInfo, ContainerSpec, EngineInfo, ExecResult } from './types.js';
-import { dockerError, isNotFound } from './docker-errors.js';
+import { dockerError as toDockerError, isNotFound } from './docker-errors.js';
+import { dockerodeOptions, resolveEngine, type Engine } from './engine.js';
 
 export interface ExecOptions {
   stdin?: string | Buffer | NodeJS.ReadableStream;
@@ -21,16 +22,23 @@ export interface ExecOptions {
 
 export class DockerRuntime {
   readonly docker: Docker;
+  readonly engine: Engine;
 
-  constructor(docker?: Docker) {
-    this.docker = docker ?? new Docker();
+  constructor(engine: Engine = resolveEngine(), docker?: Docker) {
+    this.engine = engine;
+    this.docker = docker ?? new Docker(dockerodeOptions(engine));
+  }
+
+  /** Errors name this engine and how it was chosen. */
+  private fail(e: unknown, doing: string) {
+    return toDockerError(e, doing, this.engine);
   }
 
   async ping(): Promise<void> {
     try {
       await this.docker.ping();
     } catch (e) {
-      throw dockerError(e, 'connecting');
+      throw this.fail(e, 'connecting');
     }
   }
 
@@ -52,7 +60,7 @@ export class DockerRuntime {
         securityOptions: secOpts,
       };
     } catch (e) {
-      throw dockerError(e, 'reading engine info');
+      throw this.fail(e, 'reading engine info');
     }
   }
 
@@ -79,7 +87,7 @@ export class DockerRuntime {
         const exact = again.find((n) => n.Name === name);
         if (exact) return { id: exact.Id, created: false };
       }
-      throw dockerError(e, `creating network ${name}`);
+      throw this.fail(e, `creating network ${name}`);
     }
   }
 
@@ -88,7 +96,7 @@ export class DockerRuntime {
       return await this.docker.getNetwork(name).inspect();
     } catch (e) {
       if (isNotFound(e)) return undefined;
-      throw dockerError(e, `inspecting network ${name}`);
+      throw this.fail(e, `inspecting network ${name}`);
     }
   }
 
@@ -105,7 +113,7 @@ export class DockerRuntime {
       // 403/409 "has active endpoints": someone attached meanwhile; leave it.
       const code = (e as { statusCode?: number }).statusCode;
       if (code === 403 || code === 409) return false;
-      throw dockerError(e, `removing network ${name}`);
+      throw this.fail(e, `removing network ${name}`);
     }
   }
 
@@ -113,7 +121,7 @@ export class DockerRuntime {
     try {
       return await this.docker.listNetworks({ filters: { label: labelFilter } });
     } catch (e) {
-      throw dockerError(e, 'listing networks');
+      throw this.fail(e, 'listing networks');
     }
   }
 
@@ -182,7 +190,7 @@ export class DockerRuntime {
       });
       return c.id;
     } catch (e) {
-      throw dockerError(e, `creating container ${spec.name}`);
+      throw this.fail(e, `creating container ${spec.name}`);
     }
   }
 
@@ -191,7 +199,7 @@ export class DockerRuntime {
       await this.docker.getContainer(idOrName).start();
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode === 304) return; // already started
-      throw dockerError(e, `starting container ${idOrName}`);
+      throw this.fail(e, `starting container ${idOrName}`);
     }
   }
 
@@ -201,7 +209,7 @@ export class DockerRuntime {
     } catch (e) {
       const code = (e as { statusCode?: number }).statusCode;
       if (code === 304 || isNotFound(e)) return;
-      throw dockerError(e, `stopping container ${idOrName}`);
+      throw this.fail(e, `stopping container ${idOrName}`);
     }
   }
 
@@ -209,7 +217,7 @@ export class DockerRuntime {
     try {
       await this.docker.getContainer(idOrName).pause();
     } catch (e) {
-      throw dockerError(e, `pausing container ${idOrName}`);
+      throw this.fail(e, `pausing container ${idOrName}`);
     }
   }
 
@@ -217,7 +225,7 @@ export class DockerRuntime {
     try {
       await this.docker.getContainer(idOrName).unpause();
     } catch (e) {
-      throw dockerError(e, `unpausing container ${idOrName}`);
+      throw this.fail(e, `unpausing container ${idOrName}`);
     }
   }
 
@@ -229,7 +237,7 @@ export class DockerRuntime {
       if (isNotFound(e)) return;
       // 409: removal already in progress.
       if ((e as { statusCode?: number }).statusCode === 409) return;
-      throw dockerError(e, `removing container ${idOrName}`);
+      throw this.fail(e, `removing container ${idOrName}`);
     }
   }
 
@@ -249,7 +257,7 @@ export class DockerRuntime {
           .map((p) => ({ containerPort: p.PrivatePort, hostPort: p.PublicPort, hostIp: p.IP ?? '', protocol: p.Type })),
       }));
     } catch (e) {
-      throw dockerError(e, 'listing containers');
+      throw this.fail(e, 'listing containers');
     }
   }
 
@@ -258,7 +266,7 @@ export class DockerRuntime {
       return await this.docker.getContainer(idOrName).inspect();
     } catch (e) {
       if (isNotFound(e)) return undefined;
-      throw dockerError(e, `inspecting container ${idOrName}`);
+      throw this.fail(e, `inspecting container ${idOrName}`);
     }
   }
 
@@ -303,7 +311,7 @@ export class DockerRuntime {
       const inspected = await exec.inspect();
       return { exitCode: inspected.ExitCode ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
     } catch (e) {
-      throw dockerError(e, `running ${cmd[0]} in ${idOrName}`);
+      throw this.fail(e, `running ${cmd[0]} in ${idOrName}`);
     }
   }
 
@@ -313,7 +321,7 @@ export class DockerRuntime {
       return true;
     } catch (e) {
       if (isNotFound(e)) return false;
-      throw dockerError(e, `inspecting image ${ref}`);
+      throw this.fail(e, `inspecting image ${ref}`);
     }
   }
 
@@ -322,7 +330,7 @@ export class DockerRuntime {
       return await this.docker.getImage(ref).inspect();
     } catch (e) {
       if (isNotFound(e)) return undefined;
-      throw dockerError(e, `inspecting image ${ref}`);
+      throw this.fail(e, `inspecting image ${ref}`);
     }
   }
 
@@ -331,7 +339,7 @@ export class DockerRuntime {
       const res = await this.docker.listVolumes({ filters: { label: labelFilters } });
       return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
     } catch (e) {
-      throw dockerError(e, 'listing volumes');
+      throw this.fail(e, 'listing volumes');
     }
   }
 
@@ -340,14 +348,19 @@ export class DockerRuntime {
       await this.docker.getVolume(name).remove({ force: true });
     } catch (e) {
       if (isNotFound(e)) return;
-      throw dockerError(e, `removing volume ${name}`);
+      throw this.fail(e, `removing volume ${name}`);
     }
   }
 }
 
-let shared: DockerRuntime | undefined;
-/** One client per process: dockerode keeps its agent and connection settings. */
-export function dockerRuntime(): DockerRuntime {
-  shared ??= new DockerRuntime();
-  return shared;
+const shared = new Map<string, DockerRuntime>();
+/**
+ * One client per engine and process: dockerode keeps its agent and connection
+ * settings. Without an engine, the one Docker's rules choose (see engine.ts).
+ */
+export function dockerRuntime(engine: Engine = resolveEngine()): DockerRuntime {
+  const key = `${engine.host}|${engine.context ?? ''}|${engine.tls?.certDir ?? ''}`;
+  let rt = shared.get(key);
+  if (!rt) shared.set(key, (rt = new DockerRuntime(engine)));
+  return rt;
 }
