@@ -199,6 +199,32 @@ export const ControlPlaneHealthSchema = z.object({
   version: z.string().optional(),
 });
 export type ControlPlaneHealth = z.infer<typeof ControlPlaneHealthSchema>;
+/** etcd members as etcdctl (in the etcd static pod) sees them; `reason` when they cannot be read. */
+export const EtcdHealthSchema = z.object({
+  source: z.string(),
+  members: z.array(z.object({ name: z.string(), id: z.string(), clientURLs: z.array(z.string()), healthy: z.boolean(), detail: z.string(), version: z.string().optional(), leader: z.boolean().optional() })),
+  reason: z.string().optional(),
+});
+/** Certificate expiry as `kubeadm certs check-expiration` shows it (Paddock clusters), or the API server's serving certificate. */
+export const CertExpirySchema = z.object({
+  source: z.string(),
+  certs: z.array(z.object({ name: z.string(), expires: z.string(), residualDays: z.number(), authority: z.string().optional(), node: z.string().optional() })),
+  reason: z.string().optional(),
+});
+export const ClusterHealthDetailsSchema = z.object({
+  etcd: EtcdHealthSchema,
+  certificates: CertExpirySchema,
+  /** Component versions: API server, kubelet and container runtime per node, etcd, static pod images. */
+  components: z.array(z.object({ name: z.string(), node: z.string().optional(), version: z.string() })),
+});
+export type ClusterHealthDetails = z.infer<typeof ClusterHealthDetailsSchema>;
+const LabelKey = z.string().regex(/^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'a label key is [prefix/]name: name up to 63 letters, digits, - _ . (prefix a DNS subdomain)');
+const LabelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, 'a label value is up to 63 letters, digits, - _ . starting and ending with a letter or digit');
+export const TaintSchema = z.object({ key: LabelKey, value: LabelValue.optional(), effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']) });
+export type Taint = z.infer<typeof TaintSchema>;
+export const NodeMetaSchema = z.object({ labels: z.record(z.string(), z.string()), taints: z.array(TaintSchema.extend({ key: z.string(), value: z.string().optional() })) });
+export type NodeMeta = z.infer<typeof NodeMetaSchema>;
+const ExecSession = z.object({ sessionId: z.string().min(1).max(64) });
 
 const NameInput = z.object({ name: ClusterNameSchema });
 const Empty = z.object({});
@@ -273,6 +299,16 @@ export const api = {
   deletePod: op(Ctx.extend({ namespace: z.string().min(1), name: z.string().min(1) }), Void),
   cordonNode: op(Ctx.extend({ node: z.string().min(1), unschedulable: z.boolean() }), Void),
   controlPlaneHealth: op(Ctx, ControlPlaneHealthSchema),
+  /** etcd members and health, certificate expiry, component versions (slower: execs into the etcd pod and the node). */
+  clusterHealthDetails: op(Ctx, ClusterHealthDetailsSchema),
+  getNodeMeta: op(Ctx.extend({ node: z.string().min(1) }), NodeMetaSchema),
+  /** labels: value sets, null removes; taints (when given) replace the node's list. */
+  setNodeMeta: op(Ctx.extend({ node: z.string().min(1), labels: z.record(LabelKey, LabelValue.nullable()).optional(), taints: z.array(TaintSchema).optional() }), NodeMetaSchema),
+  /** A terminal in a container (the API's exec stream, tty): output is pushed as `exec.output` under the returned id. */
+  execOpen: op(Ctx.extend({ namespace: z.string().min(1), pod: z.string().min(1), container: z.string().optional(), command: z.array(z.string().min(1)).min(1).max(64).optional(), cols: z.number().int().min(1).max(1000).default(80), rows: z.number().int().min(1).max(1000).default(24) }), ExecSession.extend({ container: z.string() })),
+  execInput: op(ExecSession.extend({ data: z.string().max(65_536) }), Void),
+  execResize: op(ExecSession.extend({ cols: z.number().int().min(1).max(1000), rows: z.number().int().min(1).max(1000) }), Void),
+  execClose: op(ExecSession, Void),
   /** Cordon, then evict every pod (PDBs respected, DaemonSet and static pods ignored); pods without a controller only with force. */
   drainNode: op(Ctx.extend({ node: z.string().min(1), force: z.boolean().optional(), timeoutSeconds: z.number().int().min(1).max(3600).optional() }), z.object({ evicted: z.array(z.string()), ignored: z.array(z.object({ pod: z.string(), reason: z.string() })) }), { job: true }),
 } as const;
@@ -313,6 +349,7 @@ export const PushEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('contexts.changed') }),
   z.object({ type: z.literal('forwards.changed') }),
   z.object({ type: z.literal('logs.appended'), subscriptionId: z.string(), text: z.string(), ended: z.boolean().optional(), error: z.string().optional() }),
+  z.object({ type: z.literal('exec.output'), sessionId: z.string(), data: z.string(), ended: z.boolean().optional(), exitCode: z.number().optional(), error: z.string().optional() }),
   z.object({ type: z.literal('resources.changed'), subscriptionId: z.string(), rows: z.array(ResourceRowSchema).optional(), error: z.string().optional() }),
   z.object({ type: z.literal('progress'), event: z.any() }),
 ]);

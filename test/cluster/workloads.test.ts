@@ -7,7 +7,7 @@
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureBusyboxImage } from '../support/busybox-image.js';
-import { PolicyV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, PolicyV1Api } from '@kubernetes/client-node';
 import { clients, waitFor } from '../support/kube.js';
 import { runId, sandbox } from '../support/paddock.js';
 import { clusterUnavailableReason, describeIf, TEST_NODE_IMAGE } from '../support/tiers.js';
@@ -211,6 +211,93 @@ describeIf('cluster', await clusterUnavailableReason())('workloads on a real clu
       ['etcd', 'Running'],
     ]);
     expect(health.version).toMatch(/^v1\./);
+  });
+
+  it('exec: a terminal round trip (echo hi reads hi), resize is seen by stty (busybox applet: the test image links only a few), exit ends the session with its code', async () => {
+    const [pod] = await runningPods();
+    const { sessionId, container } = await h.execOpen({ context, namespace: 'default', pod: pod!.name, cols: 80, rows: 24 }, ctx);
+    expect(container).toBe('main');
+    const out = () => events.flatMap((e) => (e.type === 'exec.output' && e.sessionId === sessionId ? [e.data] : [])).join('');
+    await h.execInput({ sessionId, data: 'echo h""i\r' }, ctx); // the echoed command reads `h""i`: only the output is `hi` alone
+    await waitFor('hi on its own line', 30_000, async () => /(^|\n)hi\r?\n/.test(out()));
+    await h.execInput({ sessionId, data: 'busybox stty size\r' }, ctx);
+    await waitFor('stty: 24 80', 30_000, async () => /(^|\n)24 80\r?\n/.test(out()));
+    await h.execResize({ sessionId, cols: 132, rows: 43 }, ctx);
+    await h.execInput({ sessionId, data: 'busybox stty size\r' }, ctx);
+    await waitFor('stty: 43 132 after the resize', 30_000, async () => /(^|\n)43 132\r?\n/.test(out()));
+    await h.execInput({ sessionId, data: 'exit 3\r' }, ctx);
+    const end = await waitFor('the session ended', 30_000, async () => events.find((e) => e.type === 'exec.output' && e.sessionId === sessionId && e.ended));
+    expect(end).toMatchObject({ ended: true, exitCode: 3 });
+    await expect(h.execInput({ sessionId, data: 'x' }, ctx)).rejects.toThrow(/has ended/);
+    await expect(h.execOpen({ context, namespace: 'default', pod: 'no-such-pod', cols: 80, rows: 24 }, ctx)).rejects.toThrow(/no-such-pod.*not found/);
+  });
+
+  it('rollout undo of a StatefulSet and a DaemonSet restores the previous image (ControllerRevisions)', async () => {
+    const manifest = (kind: 'StatefulSet' | 'DaemonSet', image: string) => `apiVersion: apps/v1
+kind: ${kind}
+metadata: {name: rev-${kind.toLowerCase()}, namespace: default}
+spec:
+  selector: {matchLabels: {app: rev-${kind.toLowerCase()}}}
+${kind === 'StatefulSet' ? '  serviceName: rev\n  replicas: 1\n' : ''}  template:
+    metadata: {labels: {app: rev-${kind.toLowerCase()}}}
+    spec:
+      terminationGracePeriodSeconds: 0
+      tolerations: [{operator: Exists}]
+      containers:
+      - {name: main, image: ${image}, imagePullPolicy: Never, command: [sleep, "3600"]}
+`;
+    for (const kind of ['StatefulSet', 'DaemonSet'] as const) {
+      const ref = { context, kind, namespace: 'default', name: `rev-${kind.toLowerCase()}` };
+      const images = async () => (await h.listResources({ context, kind, namespace: 'default' }, ctx)).rows.find((r) => r.name === ref.name)?.cells.images;
+      await h.applyYaml({ context, yaml: manifest(kind, imageA) }, ctx);
+      await h.applyYaml({ context, yaml: manifest(kind, imageB) }, ctx);
+      const hist = await waitFor(`${kind}: two revisions`, 60_000, async () => {
+        const r = (await h.rolloutHistory(ref, ctx)).revisions;
+        return r.length === 2 && r[1]!.current ? r : undefined;
+      });
+      expect(hist.map((r) => [r.revision, r.images[0], r.current])).toEqual([
+        [1, imageA, false],
+        [2, imageB, true],
+      ]);
+      expect(await images()).toBe(imageB);
+      expect(await h.rolloutUndo(ref, ctx)).toEqual({ revision: 1 });
+      await waitFor(`${kind}: the first image back`, 60_000, async () => (await images()) === imageA);
+      // As with Deployments, the old revision comes back as the newest one.
+      const after = await waitFor(`${kind}: revision 3 current`, 60_000, async () => (await h.rolloutHistory(ref, ctx)).revisions.find((r) => r.current && r.revision === 3));
+      expect(after.images).toEqual([imageA]);
+      await clients(sb.kubeconfig, context).kc.makeApiClient(AppsV1Api)[kind === 'StatefulSet' ? 'deleteNamespacedStatefulSet' : 'deleteNamespacedDaemonSet']({ name: ref.name, namespace: 'default' });
+    }
+  });
+
+  it('node labels and taints: set, read back, remove', async () => {
+    const node = `${name}-control-plane`;
+    const before = await h.getNodeMeta({ context, node }, ctx);
+    expect(before.labels['kubernetes.io/hostname']).toBe(node);
+    const set = await h.setNodeMeta({ context, node, labels: { 'example.com/tier': 'gold', disk: 'ssd' }, taints: [...before.taints, { key: 'example.com/dedicated', value: 'db', effect: 'NoSchedule' }, { key: 'maintenance', effect: 'PreferNoSchedule' }] }, ctx);
+    expect(set.labels).toMatchObject({ 'example.com/tier': 'gold', disk: 'ssd' });
+    const read = await h.getNodeMeta({ context, node }, ctx);
+    expect(read.taints).toEqual(expect.arrayContaining([{ key: 'example.com/dedicated', value: 'db', effect: 'NoSchedule' }, { key: 'maintenance', effect: 'PreferNoSchedule' }]));
+    const nodeObj = await clients(sb.kubeconfig, context).core.readNode({ name: node });
+    expect(nodeObj.metadata?.labels?.disk).toBe('ssd');
+    expect(nodeObj.spec?.taints?.map((t) => t.key)).toContain('example.com/dedicated');
+    const back = await h.setNodeMeta({ context, node, labels: { 'example.com/tier': null, disk: null }, taints: before.taints }, ctx);
+    expect(back.labels).not.toHaveProperty('disk');
+    expect(back.labels).not.toHaveProperty('example.com/tier');
+    expect(back.taints).toEqual(before.taints);
+    await expect(h.setNodeMeta({ context, node, taints: [{ key: 'x', effect: 'NoSchedule' }, { key: 'x', effect: 'NoSchedule' }] }, ctx)).rejects.toThrow(/HTTP 422/);
+  });
+
+  it('health details: one healthy etcd member with its version, kubeadm certificate expiry, component versions', async () => {
+    const d = await h.clusterHealthDetails({ context }, ctx);
+    expect(d.etcd.reason).toBeUndefined();
+    expect(d.etcd.members).toHaveLength(1);
+    expect(d.etcd.members[0]).toMatchObject({ name: `${name}-control-plane`, healthy: true, leader: true, version: expect.stringMatching(/^3\./) });
+    expect(d.certificates.source).toMatch(/kubeadm/);
+    const apiserver = d.certificates.certs.find((c) => c.name === 'apiserver');
+    expect(apiserver?.residualDays).toBeGreaterThan(300);
+    expect(d.certificates.certs.some((c) => c.name === 'ca (CA)' && c.residualDays > 3000)).toBe(true);
+    expect(d.components.find((c) => c.name === 'kubelet')?.version).toMatch(/^v1\./);
+    expect(d.components.some((c) => c.name === 'etcd' && /^3\./.test(c.version))).toBe(true);
   });
 
   it('says which context is missing', async () => {

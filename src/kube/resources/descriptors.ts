@@ -147,7 +147,9 @@ export const DESCRIPTORS: Record<ResourceKind, ResourceDescriptor> = {
     (o) => {
       const cs = (o.status?.containerStatuses ?? []) as { ready?: boolean }[];
       const total = ((o.spec?.containers ?? []) as unknown[]).length;
-      return { ready: `${cs.filter((c) => c.ready).length}/${total}`, restarts: String(podRestarts(o)), node: o.spec?.nodeName ?? '', ip: o.status?.podIP ?? '' };
+      // containers: not a column; the terminal's container picker reads it.
+      const containers = ((o.spec?.containers ?? []) as { name?: string }[]).map((c) => c.name ?? '').join(',');
+      return { ready: `${cs.filter((c) => c.ready).length}/${total}`, restarts: String(podRestarts(o)), node: o.spec?.nodeName ?? '', ip: o.status?.podIP ?? '', containers };
     },
     podStatus,
   ),

@@ -5,21 +5,25 @@
  * control plane's health.
  */
 import { randomUUID } from 'node:crypto';
-import type { ApiHandlers, ControlPlaneHealth, PushEvent, ResourceKind, ResourceList, RolloutRevision } from '../../shared/api.js';
+import type { ApiHandlers, ControlPlaneHealth, NodeMeta, PushEvent, ResourceKind, ResourceList, RolloutRevision } from '../../shared/api.js';
 import { ErrorCodes, PaddockError } from '../../shared/errors.js';
 import { listThenWatch, stateFromList, type ListState } from '../watch.js';
 import { collectionPath, descriptorOf, objectPath, podStatus, podRestarts, toRow, type KubeObject, type ResourceDescriptor } from './descriptors.js';
 import { apiMessage, call, connect, rawRequest, streamGet, type Conn } from './http.js';
 import { parseDocuments, toYaml } from './yaml.js';
 import { drainNode } from './drain.js';
+import { openExec, type ExecStream } from './exec.js';
+import { clusterHealthDetails, dockerNodeExec, type NodeExec } from './health.js';
 
 type Ops =
   | 'listResources' | 'watchResources' | 'unwatchResources' | 'getResourceYaml' | 'applyYaml' | 'podLogs'
-  | 'scaleWorkload' | 'rolloutRestart' | 'rolloutHistory' | 'rolloutUndo' | 'deletePod' | 'cordonNode' | 'controlPlaneHealth' | 'drainNode' | 'followPodLogs' | 'unfollowPodLogs';
+  | 'scaleWorkload' | 'rolloutRestart' | 'rolloutHistory' | 'rolloutUndo' | 'deletePod' | 'cordonNode' | 'controlPlaneHealth' | 'drainNode' | 'followPodLogs' | 'unfollowPodLogs'
+  | 'clusterHealthDetails' | 'getNodeMeta' | 'setNodeMeta' | 'execOpen' | 'execInput' | 'execResize' | 'execClose';
 
 const ok = { ok: true as const };
 const MERGE = 'application/merge-patch+json';
 const JSON_PATCH = 'application/json-patch+json';
+const STRATEGIC = 'application/strategic-merge-patch+json';
 
 function rowsOf(desc: ResourceDescriptor, s: ListState): ResourceList['rows'] {
   const rows = [...s.items.values()].map((o) => toRow(desc, o));
@@ -59,8 +63,55 @@ async function deploymentRevisions(conn: Conn, namespace: string, name: string):
   return { deploy, revisions };
 }
 
-function onlyDeployments(kind: string, what: string): void {
-  if (kind !== 'Deployment') throw new PaddockError(ErrorCodes.NOT_IMPLEMENTED, `${what} of a ${kind} is not available yet; only Deployments`, { remedy: 'use "kubectl rollout" for StatefulSets and DaemonSets for now' });
+type Revision = RolloutRevision & { undo: { body: unknown; contentType: string } };
+
+/**
+ * StatefulSet and DaemonSet revisions are their ControllerRevisions: `data`
+ * is a strategic-merge patch of the pod template ("$patch": "replace"), which
+ * is what undo sends back, as kubectl does.
+ */
+async function controllerRevisions(conn: Conn, kind: 'StatefulSet' | 'DaemonSet', namespace: string, name: string): Promise<Revision[]> {
+  const owner = await call<KubeObject>(conn, 'GET', objectPath(descriptorOf(kind), name, namespace));
+  const crs = await call<{ items: (KubeObject & { revision?: number; data?: KubeObject })[] }>(conn, 'GET', `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/controllerrevisions`);
+  const mine = crs.items.filter((cr) => cr.metadata?.ownerReferences?.some((r) => (r as { uid?: string }).uid === owner.metadata?.uid)).sort((a, b) => (a.revision ?? 0) - (b.revision ?? 0));
+  // A StatefulSet names its update revision; a DaemonSet's current one is the newest.
+  const currentName = kind === 'StatefulSet' ? (owner.status?.updateRevision as string | undefined) : undefined;
+  const newest = mine[mine.length - 1]?.metadata?.name;
+  return mine.map((cr) => {
+    const r: Revision = {
+      revision: cr.revision ?? 0,
+      name: cr.metadata?.name ?? '',
+      images: ((cr.data?.spec?.template?.spec?.containers ?? []) as { image?: string }[]).map((c) => c.image ?? ''),
+      current: cr.metadata?.name === (currentName ?? newest),
+      undo: { body: cr.data ?? {}, contentType: STRATEGIC },
+    };
+    if (cr.metadata?.creationTimestamp) r.created = cr.metadata.creationTimestamp;
+    const cause = cr.metadata?.annotations?.['kubernetes.io/change-cause'];
+    if (cause) r.changeCause = cause;
+    return r;
+  });
+}
+
+async function revisionsOf(conn: Conn, kind: 'Deployment' | 'StatefulSet' | 'DaemonSet', namespace: string, name: string): Promise<Revision[]> {
+  if (kind !== 'Deployment') return controllerRevisions(conn, kind, namespace, name);
+  const { revisions } = await deploymentRevisions(conn, namespace, name);
+  return revisions.map(({ rs, ...r }) => {
+    // As kubectl does: the old ReplicaSet's template, without its pod-template-hash label, replaces the Deployment's.
+    const template = structuredClone(rs.spec.template) as KubeObject;
+    if (template.metadata?.labels) delete template.metadata.labels['pod-template-hash'];
+    // No resourceVersion test: the controller bumps it with every status update while a rollout runs.
+    return { ...r, undo: { body: [{ op: 'replace', path: '/spec/template', value: template }], contentType: JSON_PATCH } };
+  });
+}
+
+function nodeMeta(n: KubeObject): NodeMeta {
+  const taints = ((n.spec?.taints ?? []) as { key: string; value?: string; effect: NodeMeta['taints'][number]['effect'] }[]).map((t) => (t.value ? { key: t.key, value: t.value, effect: t.effect } : { key: t.key, effect: t.effect }));
+  return { labels: { ...(n.metadata?.labels ?? {}) }, taints };
+}
+
+interface ExecSession {
+  stream: ExecStream;
+  context: string;
 }
 
 /** Where a document goes: the API's discovery says the plural and whether it is namespaced. */
@@ -82,6 +133,10 @@ async function resourcePathFor(conn: Conn, doc: KubeObject, namespace: string | 
 const CONTROL_PLANE = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd'];
 
 export interface WorkloadHandlerOptions {
+  /** Runs commands in Paddock's node containers (certificate expiry); Docker by default. */
+  nodeExec?: NodeExec;
+  /** Exec sessions open at once; the oldest is closed when a new one would pass this. */
+  maxExecSessions?: number;
   /** Where live lists push `resources.changed`. */
   emit?: (e: PushEvent) => void;
   /** Live lists kept at once; the oldest stops when a new one would pass this (a closed window never unwatches). */
@@ -91,11 +146,20 @@ export interface WorkloadHandlerOptions {
 export function workloadHandlers(opts: WorkloadHandlerOptions = {}): Pick<ApiHandlers, Ops> & { stopAll(): void } {
   const watches = new Map<string, AbortController>();
   const maxWatches = opts.maxWatches ?? 16;
+  const sessions = new Map<string, ExecSession>();
+  const maxSessions = opts.maxExecSessions ?? 16;
+  const session = (id: string) => {
+    const s = sessions.get(id);
+    if (!s) throw new PaddockError(ErrorCodes.USAGE, `the terminal session ${id} has ended`, { remedy: 'open a new terminal' });
+    return s;
+  };
 
   return {
     stopAll() {
       for (const ac of watches.values()) ac.abort();
       watches.clear();
+      for (const s of sessions.values()) s.stream.close();
+      sessions.clear();
     },
 
     async listResources({ context, kind, namespace }, ctx) {
@@ -236,29 +300,23 @@ export function workloadHandlers(opts: WorkloadHandlerOptions = {}): Pick<ApiHan
     },
 
     async rolloutHistory({ context, kind, namespace, name }) {
-      onlyDeployments(kind, 'rollout history');
-      const { revisions } = await deploymentRevisions(await connect(context), namespace, name);
-      return { revisions: revisions.map(({ rs: _rs, ...r }) => r) };
+      const revisions = await revisionsOf(await connect(context), kind, namespace, name);
+      return { revisions: revisions.map(({ undo: _u, ...r }) => r) };
     },
 
     async rolloutUndo({ context, kind, namespace, name, revision }) {
-      onlyDeployments(kind, 'rollout undo');
       const conn = await connect(context);
-      const { revisions } = await deploymentRevisions(conn, namespace, name);
+      const revisions = await revisionsOf(conn, kind, namespace, name);
       const current = revisions.find((r) => r.current);
       const target = revision ? revisions.find((r) => r.revision === revision) : [...revisions].reverse().find((r) => !r.current);
+      const what = `${kind.toLowerCase()} ${name}`;
       if (!target) {
-        throw new PaddockError(ErrorCodes.USAGE, revision ? `deployment ${name} has no revision ${revision}` : `deployment ${name} has no previous revision`, {
+        throw new PaddockError(ErrorCodes.USAGE, revision ? `${what} has no revision ${revision}` : `${what} has no previous revision`, {
           remedy: `revisions: ${revisions.map((r) => r.revision).join(', ') || 'none'}`,
         });
       }
       if (target === current) return { revision: target.revision };
-      // As kubectl does: the old ReplicaSet's template, without its pod-template-hash label, replaces the Deployment's.
-      const template = structuredClone(target.rs.spec.template) as KubeObject;
-      if (template.metadata?.labels) delete template.metadata.labels['pod-template-hash'];
-      // No resourceVersion test: the controller bumps it with every status update while a rollout runs.
-      const patch = [{ op: 'replace', path: '/spec/template', value: template }];
-      await call(conn, 'PATCH', objectPath(descriptorOf('Deployment'), name, namespace), { body: patch, contentType: JSON_PATCH });
+      await call(conn, 'PATCH', objectPath(descriptorOf(kind), name, namespace), { body: target.undo.body, contentType: target.undo.contentType });
       return { revision: target.revision };
     },
 
@@ -272,6 +330,79 @@ export function workloadHandlers(opts: WorkloadHandlerOptions = {}): Pick<ApiHan
       const conn = await connect(context);
       await call(conn, 'PATCH', objectPath(descriptorOf('Node'), node), { body: { spec: { unschedulable: unschedulable ? true : null } }, contentType: MERGE });
       return ok;
+    },
+
+    async getNodeMeta({ context, node }, ctx) {
+      const conn = await connect(context);
+      return nodeMeta(await call<KubeObject>(conn, 'GET', objectPath(descriptorOf('Node'), node), { signal: ctx.signal }));
+    },
+
+    async setNodeMeta({ context, node, labels, taints }) {
+      const conn = await connect(context);
+      // A JSON merge patch: null removes a label; a taints list replaces the node's.
+      const body: { metadata?: unknown; spec?: unknown } = {};
+      if (labels && Object.keys(labels).length) body.metadata = { labels };
+      if (taints) body.spec = { taints: taints.map((t) => (t.value ? t : { key: t.key, effect: t.effect })) };
+      return nodeMeta(await call<KubeObject>(conn, 'PATCH', objectPath(descriptorOf('Node'), node), { body, contentType: MERGE }));
+    },
+
+    async execOpen({ context, namespace, pod, container, command, cols, rows }) {
+      const conn = await connect(context);
+      let name = container;
+      if (!name) {
+        const p = await call<KubeObject>(conn, 'GET', objectPath(descriptorOf('Pod'), pod, namespace));
+        name = ((p.spec?.containers ?? []) as { name: string }[])[0]?.name ?? '';
+      }
+      // bash when the image has it, sh otherwise; TERM so that editors and `clear` work in xterm.js.
+      const cmd = command ?? ['sh', '-c', 'TERM=xterm-256color; export TERM; command -v bash >/dev/null 2>&1 && exec bash; exec sh'];
+      const stream = openExec(conn, { namespace, pod, container: name, command: cmd, tty: true, stdin: true, cols, rows });
+      const sessionId = randomUUID();
+      // Output is gathered for a few ms: a burst is one push, a keystroke's echo still comes at once.
+      let pending = '';
+      let timer: NodeJS.Timeout | undefined;
+      const flush = () => {
+        timer = undefined;
+        if (pending) opts.emit?.({ type: 'exec.output', sessionId, data: pending });
+        pending = '';
+      };
+      stream.onOutput((t) => {
+        pending += t;
+        timer ??= setTimeout(flush, 8);
+      });
+      stream.onEnd((end) => {
+        if (timer) clearTimeout(timer);
+        flush();
+        sessions.delete(sessionId);
+        opts.emit?.({ type: 'exec.output', sessionId, data: '', ended: true, ...end });
+      });
+      await stream.opened;
+      sessions.set(sessionId, { stream, context });
+      while (sessions.size > maxSessions) {
+        const [oldest, s] = sessions.entries().next().value as [string, ExecSession];
+        s.stream.close();
+        sessions.delete(oldest);
+      }
+      return { sessionId, container: name };
+    },
+
+    async execInput({ sessionId, data }) {
+      session(sessionId).stream.write(data);
+      return ok;
+    },
+
+    async execResize({ sessionId, cols, rows }) {
+      session(sessionId).stream.resize(cols, rows);
+      return ok;
+    },
+
+    async execClose({ sessionId }) {
+      sessions.get(sessionId)?.stream.close();
+      sessions.delete(sessionId);
+      return ok;
+    },
+
+    async clusterHealthDetails({ context }) {
+      return clusterHealthDetails(await connect(context), opts.nodeExec ?? dockerNodeExec());
     },
 
     async drainNode({ context, node, force, timeoutSeconds }, ctx) {
