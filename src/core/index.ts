@@ -20,6 +20,7 @@ import type { EventBus } from './events.js';
 import { addonHandlers } from '../addons/index.js';
 import { dashboardHandlers } from '../addons/dashboard.js';
 import { workloadHandlers } from '../kube/resources/handlers.js';
+import { accessHandlers, guardWorkloadHandlers } from '../kube/access.js';
 
 export function createCore(overrides: Partial<ApiHandlers> = {}): ApiHandlers {
   const na = (what: string, issue: string) => async () => notAvailable(what, issue);
@@ -46,6 +47,7 @@ export function createCore(overrides: Partial<ApiHandlers> = {}): ApiHandlers {
     deleteContext: na('contexts', 'contexts'),
     setContextNamespace: na('contexts', 'contexts'),
     listNamespaces: na('namespaces', 'contexts'),
+    accessReview: na('access reviews', 'contexts'),
     listAddons: na('addons', 'addons'),
     enableAddon: na('addons', 'addons'),
     disableAddon: na('addons', 'addons'),
@@ -107,6 +109,8 @@ export function createDefaultCore(opts: { bus?: EventBus; dockerContext?: string
     ...addonHandlers({ runtime }),
     ...forwardHandlers(forwards),
     ...dashboardHandlers(forwards),
-    ...workloadHandlers({ emit: (e) => opts.bus?.emit(e) }),
+    ...accessHandlers,
+    // Actions the context's user may not do are refused up front with the reason (issue 13).
+    ...guardWorkloadHandlers(workloadHandlers({ emit: (e) => opts.bus?.emit(e) })),
   });
 }

@@ -80,6 +80,16 @@ export const NodeImageSchema = z.object({
 });
 export type NodeImage = z.infer<typeof NodeImageSchema>;
 
+/** ok, or why not: 401 unauthorized, 403 forbidden (even API discovery), unreachable, timeout, error (TLS, credential plugin). */
+export const ContextProbeSchema = z.object({
+  state: z.enum(['ok', 'unauthorized', 'forbidden', 'unreachable', 'timeout', 'error']),
+  reason: z.string().optional(),
+  /** The API server's gitVersion, when it answered. */
+  version: z.string().optional(),
+  ms: z.number(),
+});
+export type ContextProbe = z.infer<typeof ContextProbeSchema>;
+
 export const ContextInfoSchema = z.object({
   name: z.string(),
   current: z.boolean(),
@@ -91,8 +101,25 @@ export const ContextInfoSchema = z.object({
   /** Set when a Paddock cluster owns this context. */
   paddockCluster: z.string().optional(),
   reachable: z.boolean().optional(),
+  /** Only when listed with `probe`: what one quick look at the cluster saw (issue 13). */
+  probe: ContextProbeSchema.optional(),
 });
 export type ContextInfo = z.infer<typeof ContextInfoSchema>;
+
+/** One "kubectl auth can-i" question (a SelfSubjectAccessReview's resourceAttributes). */
+export const AccessCheckSchema = z.object({
+  verb: z.string().min(1),
+  resource: z.string().min(1),
+  group: z.string().optional(),
+  subresource: z.string().optional(),
+  /** Omitted: cluster-wide (cluster-scoped resources, or every namespace). */
+  namespace: z.string().optional(),
+  name: z.string().optional(),
+});
+export type AccessCheck = z.infer<typeof AccessCheckSchema>;
+/** allowed is false only when the API server said no; a review that could not be made says so in reason and does not disable anything. */
+export const AccessResultSchema = AccessCheckSchema.extend({ allowed: z.boolean(), reason: z.string().optional() });
+export type AccessResult = z.infer<typeof AccessResultSchema>;
 
 export const DoctorCheckSchema = z.object({
   id: z.string(),
@@ -184,7 +211,14 @@ export const ResourceRowSchema = z.object({
   cells: z.record(z.string(), z.string()),
 });
 export type ResourceRow = z.infer<typeof ResourceRowSchema>;
-const ResourceListSchema = z.object({ kind: ResourceKindSchema, columns: z.array(ResourceColumnSchema), rows: z.array(ResourceRowSchema), resourceVersion: z.string().optional() });
+const ResourceListSchema = z.object({
+  kind: ResourceKindSchema,
+  columns: z.array(ResourceColumnSchema),
+  rows: z.array(ResourceRowSchema),
+  resourceVersion: z.string().optional(),
+  /** Set when every namespace was asked for but the user may not list them all: the rows are of this namespace only, and why (issue 13). */
+  narrowedTo: z.object({ namespace: z.string(), reason: z.string() }).optional(),
+});
 export type ResourceList = z.infer<typeof ResourceListSchema>;
 const Ctx = z.object({ context: z.string().min(1) });
 /** Without namespace: every namespace (cluster-scoped kinds ignore it). */
@@ -254,7 +288,10 @@ export const api = {
   buildNodeImage: op(z.object({ kubernetesVersion: z.string().optional(), name: z.string().optional() }), NodeImageSchema, { job: true }),
   removeNodeImage: op(z.object({ ref: z.string().min(1) }), Void),
 
-  listContexts: op(Empty, z.object({ contexts: z.array(ContextInfoSchema), currentContext: z.string().optional() })),
+  /** Read from the kubeconfig files only; with probe, every cluster is contacted too (in parallel, ≤ 3 s in all). */
+  listContexts: op(z.object({ probe: z.boolean().optional() }), z.object({ contexts: z.array(ContextInfoSchema), currentContext: z.string().optional() })),
+  /** What the context's user may do (SelfSubjectAccessReview per check), so faces can disable what would be refused. */
+  accessReview: op(z.object({ context: z.string().min(1), checks: z.array(AccessCheckSchema).min(1).max(64) }), z.object({ results: z.array(AccessResultSchema) })),
   useContext: op(z.object({ name: z.string().min(1) }), Void),
   renameContext: op(z.object({ from: z.string().min(1), to: z.string().min(1) }), Void),
   deleteContext: op(z.object({ name: z.string().min(1) }), Void),
