@@ -186,12 +186,16 @@ export function registerForwardCommands(program: Command, env: CliEnv): void {
   fwd
     .command('stop')
     .argument('[id]', 'the forward to stop')
-    .option('--all', 'stop every forward this process holds')
-    .description('stop forwards held by this process (a foreground `forward start` stops with Ctrl-C; the GUI/tray from their menu)')
+    .option('--all', 'stop every running forward')
+    .description('stop forwards, also those another process holds (the GUI, tray or a foreground `forward start` is asked to stop them)')
     .action(async (id: string | undefined, o: { all?: boolean }) => {
       if (!id && !o.all) throw new PaddockError(ErrorCodes.USAGE, 'say which forward to stop', { remedy: 'pass an ID or --all' });
-      const stopped = id ? [await env.call('stopForward', { id })] : (await env.call('stopAllForwards', {})).forwards;
-      for (const f of stopped) env.say(`${f.id}: stopped in this process (a GUI or \`forward start\` that holds it stops it from there).`);
+      const ids = id ? [id] : (await env.call('listForwards', {})).forwards.filter((f) => f.local || f.heldBy !== undefined).map((f) => f.id);
+      for (const i of ids) {
+        const f = await env.call('stopForward', { id: i });
+        env.say(`${f.id}: stopped`);
+      }
+      if (ids.length === 0) env.say('No forward is running.');
     });
 }
 

@@ -7,12 +7,14 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { useTempKube, type TempKube } from '../kubeconfig/testing.js';
 import { fileForwardStore } from '../../store/forwards.js';
 import { isPortFree } from '../../provisioner/ports.js';
 import { ForwardManager } from './manager.js';
+import { publishRuntime, runtimeDir } from './runtime-file.js';
 
 interface Fake {
   url: string;
@@ -21,6 +23,11 @@ interface Fake {
   dropUid?: string;
   /** Streams to this pod uid never answer, like a pod busy shutting down. */
   silentUid?: string;
+  /** Sent by the "pod" as soon as a stream opens, like a server that speaks first. */
+  greeting?: string;
+  /** Streams still open, and by the pod uid they were opened to. */
+  open: number;
+  openTo: Map<string, number>;
   uid: string;
   watches: http.ServerResponse[];
   streams: number;
@@ -28,7 +35,7 @@ interface Fake {
 }
 
 async function fakeApi(): Promise<Fake> {
-  const fake: Fake = { url: '', podExists: true, uid: 'uid-1', watches: [], streams: 0, close: async () => undefined };
+  const fake: Fake = { url: '', podExists: true, uid: 'uid-1', watches: [], streams: 0, open: 0, openTo: new Map(), close: async () => undefined };
   const pod = () => ({
     metadata: { name: 'echo', uid: fake.uid, resourceVersion: '1', creationTimestamp: '2026-01-01T00:00:00Z' },
     spec: { containers: [{ ports: [{ name: 'http', containerPort: 9000 }] }] },
@@ -56,8 +63,16 @@ async function fakeApi(): Promise<Fake> {
     }
     wss.handleUpgrade(req, sock, head, (ws) => {
       fake.streams++;
+      fake.open++;
+      const to = fake.uid;
+      fake.openTo.set(to, (fake.openTo.get(to) ?? 0) + 1);
+      ws.on('close', () => {
+        fake.open--;
+        fake.openTo.set(to, fake.openTo.get(to)! - 1);
+      });
       ws.send(Buffer.from([0, 0x28, 0x23]));
       ws.send(Buffer.from([1, 0x28, 0x23]));
+      if (fake.greeting) ws.send(Buffer.concat([Buffer.from([0]), Buffer.from(fake.greeting)]));
       if (fake.dropUid === fake.uid) {
         fake.uid = 'uid-next'; // the replacement is there when the connection is retried
         ws.close();
@@ -106,7 +121,8 @@ beforeEach(async () => {
     ['apiVersion: v1', 'kind: Config', 'clusters:', '- name: c', '  cluster:', `    server: ${fake.url}`, 'users:', '- name: u', '  user:', '    token: t0k3n', 'contexts:', '- name: fake', '  context:', '    cluster: c', '    user: u', 'current-context: fake', ''].join('\n'),
   );
   process.env.KUBECONFIG = config;
-  m = new ForwardManager({ store: fileForwardStore(path.join(kube.dir, 'forwards.json')), connectWaitMs: 3000 });
+  // These tests count streams one per connection: no streams opened ahead (the last tests turn them on).
+  m = new ForwardManager({ store: fileForwardStore(path.join(kube.dir, 'forwards.json')), connectWaitMs: 3000, spares: { size: 0 } });
 });
 
 afterEach(async () => {
@@ -145,7 +161,7 @@ it('a local port in use is PORT_IN_USE naming the port; the forward shows the er
 
 it('when the pod goes away it waits, and connects again as soon as the pod is back', async () => {
   const states: string[] = [];
-  m = new ForwardManager({ store: fileForwardStore(path.join(kube.dir, 'forwards2.json')), onState: (c) => states.push(c.state), connectWaitMs: 3000 });
+  m = new ForwardManager({ store: fileForwardStore(path.join(kube.dir, 'forwards2.json')), onState: (c) => states.push(c.state), connectWaitMs: 3000, spares: { size: 0 } });
   const f = await m.add({ context: 'fake', target: 'pod/echo', localPort: 0, remotePort: 9000 });
   await m.start(f.id);
   await expect.poll(() => fake.watches.length).toBe(1);
@@ -215,4 +231,126 @@ it('a connection still waiting for its answer when the pod starts terminating mo
   for (const w of fake.watches.splice(0)) w.write(JSON.stringify({ type: 'MODIFIED', object: { metadata: { name: 'echo', uid: 'uid-1', deletionTimestamp: '2026-01-01T00:00:00Z' } } }) + '\n');
   expect(await answer).toBe('IN FLIGHT');
   expect(fake.streams).toBe(2);
+});
+
+/** Reads until `n` characters came, then closes. */
+function readN(port: number, n: number, send?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let got = '';
+    const s = net.connect(port, '127.0.0.1', () => send && s.write(send));
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => {
+      got += d;
+      if (got.length >= n) {
+        resolve(got);
+        s.destroy();
+      }
+    });
+    s.on('error', reject);
+    s.setTimeout(5000, () => reject(new Error(`timeout with ${JSON.stringify(got)}`)));
+  });
+}
+
+it('after a connection, the next ones start on streams opened ahead: what the pod sent first reaches each client once; a pod change closes them', async () => {
+  const m2 = new ForwardManager({ store: fileForwardStore(path.join(kube.dir, 'forwards3.json')), connectWaitMs: 3000, spares: { size: 2, maxAgeMs: 60_000 } });
+  try {
+    fake.greeting = 'hi ';
+    const f = await m2.add({ context: 'fake', target: 'pod/echo', localPort: 0, remotePort: 9000 });
+    await m2.start(f.id);
+    expect(fake.streams).toBe(0); // none before the forward is used
+    expect(await readN(f.localPort, 'hi ONE'.length, 'one')).toBe('hi ONE');
+    await expect.poll(() => fake.streams).toBe(3); // the connection's own, and two spares
+    const before = fake.streams;
+    expect(await readN(f.localPort, 'hi TWO'.length, 'two')).toBe('hi TWO');
+    expect(await readN(f.localPort, 'hi THREE'.length, 'three')).toBe('hi THREE');
+    await expect.poll(() => fake.streams).toBe(before + 2); // only replacements were opened
+    expect((await m2.get(f.id)).connectionsTotal).toBe(3);
+    // The pod is replaced: streams to the old one are closed, new ones go to the new pod.
+    fake.uid = 'uid-2';
+    for (const w of fake.watches.splice(0)) w.write(JSON.stringify({ type: 'DELETED', object: { metadata: { name: 'echo', uid: 'uid-1' } } }) + '\n');
+    await expect.poll(() => fake.openTo.get('uid-1')).toBe(0);
+    await expect.poll(async () => (await m2.get(f.id)).state).toBe('connected');
+    expect(await readN(f.localPort, 'hi FOUR'.length, 'four')).toBe('hi FOUR');
+  } finally {
+    await m2.dispose();
+  }
+  await expect.poll(() => fake.open).toBe(0);
+});
+
+it('streams opened ahead are replaced when they age, and not made again while the forward is idle', async () => {
+  const m2 = new ForwardManager({ store: fileForwardStore(path.join(kube.dir, 'forwards4.json')), connectWaitMs: 3000, spares: { size: 1, maxAgeMs: 150, warmMs: 1000 } });
+  try {
+    const f = await m2.add({ context: 'fake', target: 'pod/echo', localPort: 0, remotePort: 9000 });
+    await m2.start(f.id);
+    expect(await roundTrip(f.localPort, 'x')).toBe('X');
+    await expect.poll(() => fake.streams).toBeGreaterThanOrEqual(4); // aged out and replaced
+    await new Promise((r) => setTimeout(r, 1000)); // no longer warm
+    // The client's own stream closes after the half-close grace (5 s); the spare at once.
+    await expect.poll(() => fake.open, { timeout: 8000 }).toBe(0);
+    const settled = fake.streams;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(fake.streams).toBe(settled);
+    expect(await roundTrip(f.localPort, 'y')).toBe('Y');
+  } finally {
+    await m2.dispose();
+  }
+});
+
+it('a pod port that closes every stream at once does not make streams opened ahead in a loop', async () => {
+  const m2 = new ForwardManager({ store: fileForwardStore(path.join(kube.dir, 'forwards5.json')), connectWaitMs: 3000, spares: { size: 2, maxAgeMs: 60_000 } });
+  try {
+    const f = await m2.add({ context: 'fake', target: 'pod/echo', localPort: 0, remotePort: 9000 });
+    await m2.start(f.id);
+    expect(await roundTrip(f.localPort, 'x')).toBe('X');
+    const origUid = fake.uid;
+    Object.defineProperty(fake, 'uid', { get: () => origUid, set: () => undefined, configurable: true });
+    fake.dropUid = origUid;
+    // Spares already open stay; make the pool open new ones by using them up.
+    await new Promise<string>((resolve) => {
+      const s = net.connect(f.localPort, '127.0.0.1', () => s.write('x'));
+      s.on('close', () => resolve('closed'));
+      s.on('error', () => resolve('closed'));
+      s.on('data', () => resolve('data'));
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const n = fake.streams;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(fake.streams).toBe(n);
+    expect(n).toBeLessThan(12);
+  } finally {
+    await m2.dispose();
+  }
+});
+
+it('stopping a forward another process holds that does not answer the request says which process holds it and what to do', async () => {
+  const f = await m.add({ context: 'fake', target: 'pod/echo', localPort: 0, remotePort: 9000 });
+  // A live process that publishes the forward as held but never reads stop requests (an older Paddock, a hung app).
+  const holder = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    const info = { ...(await m.get(f.id)), state: 'connected' as const, local: false };
+    const file = path.join(runtimeDir(m.store.file), `${holder.pid}.json`);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, JSON.stringify({ pid: holder.pid, forwards: [info] }));
+    expect((await m.list())[0]).toMatchObject({ heldBy: holder.pid, state: 'connected' });
+    const m2 = new ForwardManager({ store: m.store, stopWaitMs: 400, spares: { size: 0 } });
+    const err = await m2.stop(f.id).catch((e: Error & { remedy?: string }) => e);
+    expect(err).toMatchObject({ code: 'CLUSTER_BUSY' });
+    expect((err as Error).message).toBe(`forward ${f.id} is held by another process, sleep 30 (pid ${holder.pid}), which did not stop it`);
+    expect((err as { remedy?: string }).remedy).toContain(`kill ${holder.pid}`);
+    // The request is withdrawn: nothing is left for a later holder with that pid.
+    expect((await fs.readdir(runtimeDir(m.store.file))).filter((n) => n.includes('.stop.'))).toEqual([]);
+  } finally {
+    holder.kill();
+  }
+});
+
+it('a process that holds forwards stops one when another process asks (the request file is consumed)', async () => {
+  const f = await m.add({ context: 'fake', target: 'pod/echo', localPort: 0, remotePort: 9000 });
+  await m.start(f.id);
+  // What `paddock forward stop` in another process leaves for this one.
+  await fs.writeFile(path.join(runtimeDir(m.store.file), `${process.pid}.stop.${f.id}`), '1\n');
+  await expect.poll(async () => (await m.get(f.id)).state).toBe('stopped');
+  expect(await isPortFree(f.localPort, '127.0.0.1')).toBe(true);
+  expect((await fs.readdir(runtimeDir(m.store.file))).filter((n) => n.includes('.stop.'))).toEqual([]);
+  await publishRuntime(m.store.file, []);
 });

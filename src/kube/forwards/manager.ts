@@ -20,9 +20,10 @@ import { readKubeconfig } from '../contexts.js';
 import { contextNotFound } from '../kubeconfig/plan.js';
 import { ApiStatusError, authFor, loadTarget, openPortForward, watch, type Auth } from './kube-io.js';
 import { locate } from './locate.js';
-import { publishRuntime, readOthersRuntime } from './runtime-file.js';
+import { describeProcess, publishRuntime, readOthersRuntime, requestStop, runtimeDir, takeStopRequests, withdrawStop } from './runtime-file.js';
 import { isPodReady, type PodLike } from './resolve.js';
 import { formatTarget, parseRemotePort, parseTarget, type ForwardTarget } from './target.js';
+import { SparePool, type SparePoolOptions } from './spares.js';
 import { tunnel, type Tunnel, type TunnelCounters } from './tunnel.js';
 
 type State = ForwardInfo['state'];
@@ -39,6 +40,8 @@ interface Current {
 interface Conn {
   uid: string;
   tun?: Tunnel;
+  /** When the connection took a stream opened ahead: such a stream may have been closed by the app just then, and is retried once. */
+  spareAt?: number;
 }
 
 interface Running {
@@ -49,6 +52,8 @@ interface Running {
   reason?: string;
   lastError?: string;
   current?: Current;
+  /** Streams to the current pod opened ahead of connections. */
+  spares: SparePool;
   counters: TunnelCounters;
   open: Set<Conn>;
   total: number;
@@ -59,6 +64,10 @@ interface Running {
   lookupsStarted: number;
   lookupsDone: number;
 }
+
+/** A stream opened ahead that ends unanswered this soon after being taken is retried on a new one. */
+const SPARE_RETRY_MS = 1_000;
+const spareKey = (c: Current) => `${c.uid}:${c.port}`;
 
 export interface ForwardStateChange {
   id: string;
@@ -75,6 +84,10 @@ export interface ForwardManagerOptions {
   onState?: (c: ForwardStateChange) => void;
   /** How long a new connection waits for a ready pod before it is closed. */
   connectWaitMs?: number;
+  /** How long `stop` waits for another process that holds the forward to stop it. */
+  stopWaitMs?: number;
+  /** Streams opened ahead of connections (spares.ts); size 0 turns them off. */
+  spares?: SparePoolOptions;
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -120,6 +133,7 @@ export class ForwardManager {
   /** This process holds forwards (app, tray, `forward start`): it publishes them and follows the store. */
   private holding = false;
   private storeWatcher: fs.FSWatcher | undefined;
+  private requestWatcher: fs.FSWatcher | undefined;
   private known = new Set<string>();
 
   constructor(private readonly opts: ForwardManagerOptions = {}) {
@@ -200,6 +214,7 @@ export class ForwardManager {
   /** Binds the local port (PORT_IN_USE names the owner) and starts forwarding; resolves once the first pod lookup is done or 3 s passed. */
   async start(id: string): Promise<ForwardInfo> {
     this.holding = true;
+    this.watchStopRequests();
     const existing = this.running.get(id);
     if (existing) return this.info(existing.spec);
     const spec = (await this.store.load()).find((f) => f.id === id);
@@ -226,17 +241,42 @@ export class ForwardManager {
     }
   }
 
+  /**
+   * Stops a forward held here, or asks the process that holds it (the GUI, a
+   * foreground `forward start`) to stop it and waits until it did.
+   */
   async stop(id: string): Promise<ForwardInfo> {
     const spec = this.running.get(id)?.spec ?? (await this.store.load()).find((f) => f.id === id);
     if (!spec) throw forwardNotFound(id);
+    if (!this.running.has(id)) {
+      const other = (await readOthersRuntime(this.store.file).catch(() => new Map<string, { heldBy: number }>())).get(id);
+      if (other) await this.stopElsewhere(id, other.heldBy);
+    }
     await this.stopRunning(id);
     this.failed.delete(id);
     return this.info(spec);
   }
 
+  private async stopElsewhere(id: string, holder: number): Promise<void> {
+    await requestStop(this.store.file, holder, id);
+    // The holder stops it within its watch delay and republishes within 300 ms.
+    const deadline = Date.now() + (this.opts.stopWaitMs ?? 5000);
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      const still = (await readOthersRuntime(this.store.file).catch(() => undefined))?.get(id);
+      if (!still || still.heldBy !== holder) return;
+    }
+    await withdrawStop(this.store.file, holder, id);
+    const who = await describeProcess(holder);
+    throw new PaddockError(ErrorCodes.CLUSTER_BUSY, `forward ${id} is held by another process, ${who}, which did not stop it`, {
+      remedy: `stop it where it runs (the GUI or tray menu, Ctrl-C for \`paddock forward start\`), or end that process: kill ${holder}`,
+    });
+  }
+
   /** Starts saved forwards; one that cannot start (port in use) is reported in its info, the others still start. */
   async startAll(opts: { autoStartOnly?: boolean } = {}): Promise<ForwardInfo[]> {
     this.holding = true;
+    this.watchStopRequests();
     const saved = await this.store.load();
     for (const s of saved) this.known.add(s.id);
     this.followStore();
@@ -258,6 +298,8 @@ export class ForwardManager {
     clearTimeout(this.changeTimer);
     this.storeWatcher?.close();
     this.storeWatcher = undefined;
+    this.requestWatcher?.close();
+    this.requestWatcher = undefined;
     await Promise.all([...this.running.keys()].map((id) => this.stopRunning(id)));
     clearTimeout(this.publishTimer);
     await publishRuntime(this.store.file, []).catch(() => undefined);
@@ -284,6 +326,30 @@ export class ForwardManager {
     } catch {
       // Without a watch, forwards added elsewhere start at the next app start.
     }
+  }
+
+  /** While this process holds forwards, `paddock forward stop ID` elsewhere asks it to stop one (runtime-file.ts). */
+  private watchStopRequests(): void {
+    if (this.requestWatcher) return;
+    const dir = runtimeDir(this.store.file);
+    const handle = async () => {
+      for (const id of await takeStopRequests(this.store.file)) await this.stopRunning(id);
+      this.changed();
+    };
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      let timer: NodeJS.Timeout | undefined;
+      this.requestWatcher = fs.watch(dir, (_ev, file) => {
+        if (file !== null && !file.startsWith(`${process.pid}.stop.`)) return;
+        clearTimeout(timer);
+        timer = setTimeout(() => void handle().catch(() => undefined), 50);
+      });
+      this.requestWatcher.on('error', () => undefined);
+      this.requestWatcher.unref();
+    } catch {
+      // Without a watch, `forward stop` elsewhere says which process holds the forward.
+    }
+    void handle().catch(() => undefined);
   }
 
   private async reconcile(): Promise<void> {
@@ -329,6 +395,7 @@ export class ForwardManager {
       target: parseTarget(spec.target),
       server: net.createServer({ allowHalfOpen: true, noDelay: true }),
       state: 'waiting',
+      spares: new SparePool(this.opts.spares),
       counters: { bytesIn: 0, bytesOut: 0 },
       open: new Set(),
       total: 0,
@@ -371,6 +438,7 @@ export class ForwardManager {
     this.running.delete(id);
     r.life.abort();
     r.watchAbort?.abort();
+    r.spares.dispose();
     for (const w of r.waiters) w();
     // close() unbinds at once; open connections are cut so nothing lingers on the port.
     const closed = new Promise<void>((resolve) => r.server.close(() => resolve()));
@@ -422,31 +490,37 @@ export class ForwardManager {
         r.lookupsDone = lookup;
         if (signal.aborted) break;
         if ('waiting' in loc) {
-          r.current = undefined;
+          this.setCurrent(r, undefined);
           this.setState(r, 'waiting', loc.waiting);
           backoff = 0;
           // Polled while waiting: a new pod is used within half a second of being ready.
           await sleep(500, signal);
           continue;
         }
-        r.current = { t, auth, pod: loc.pod.metadata.name, uid: loc.pod.metadata.uid ?? loc.pod.metadata.name, port: loc.port };
+        this.setCurrent(r, { t, auth, pod: loc.pod.metadata.name, uid: loc.pod.metadata.uid ?? loc.pod.metadata.name, port: loc.port });
         backoff = 0;
         this.setState(r, 'connected', `pod ${loc.pod.metadata.name} port ${loc.port}`);
         const lost = await this.watchPod(r, t, auth, loc.pod);
         if (lost && !signal.aborted) {
           const uid = loc.pod.metadata.uid ?? loc.pod.metadata.name;
-          r.current = undefined;
+          this.setCurrent(r, undefined);
           for (const c of r.open) if (c.uid === uid) c.tun?.end({ moveIfUnanswered: true });
           this.setState(r, 'waiting', lost);
         }
       } catch (e) {
         if (signal.aborted) break;
-        r.current = undefined;
+        this.setCurrent(r, undefined);
         this.setState(r, 'error', describe(e));
         backoff = Math.min(Math.max(backoff * 2, 500), 5000);
         await sleep(backoff, signal);
       }
     }
+  }
+
+  private setCurrent(r: Running, cur: Current | undefined): void {
+    r.current = cur;
+    if (!cur || r.life.signal.aborted) return r.spares.setTarget(undefined);
+    r.spares.setTarget(spareKey(cur), () => openPortForward(cur.t, cur.auth, r.spec.namespace, cur.pod, cur.port));
   }
 
   /** Resolves with why the pod is lost, or undefined when the watch ended (timeout, re-check asked) and the pod should be looked up again. */
@@ -512,6 +586,13 @@ export class ForwardManager {
    * pod is still the one to use (the app itself refused) or none came in time.
    */
   private async retryElsewhere(r: Running, conn: Conn, why: string): Promise<WebSocket | undefined> {
+    const cur = r.current;
+    if (conn.spareAt !== undefined && Date.now() - conn.spareAt < SPARE_RETRY_MS && cur?.uid === conn.uid) {
+      // The stream opened ahead ended just as it was taken (the app closed it while idle): once more on a new one.
+      conn.spareAt = undefined;
+      return openPortForward(cur.t, cur.auth, r.spec.namespace, cur.pod, cur.port);
+    }
+    conn.spareAt = undefined;
     r.lastError = why;
     const failed = conn.uid;
     const since = r.lookupsStarted;
@@ -537,9 +618,10 @@ export class ForwardManager {
       sock.destroy();
       return;
     }
-    const ws = openPortForward(cur.t, cur.auth, r.spec.namespace, cur.pod, cur.port);
-    const conn: Conn = { uid: cur.uid };
-    conn.tun = tunnel(sock, ws, r.counters, (why) => this.retryElsewhere(r, conn, why));
+    const taken = r.spares.take(spareKey(cur));
+    const ws = taken?.ws ?? openPortForward(cur.t, cur.auth, r.spec.namespace, cur.pod, cur.port);
+    const conn: Conn = { uid: cur.uid, spareAt: taken ? Date.now() : undefined };
+    conn.tun = tunnel(sock, ws, r.counters, (why) => this.retryElsewhere(r, conn, why), taken?.early);
     r.open.add(conn);
     r.total++;
     this.changed();

@@ -58,3 +58,56 @@ export async function readOthersRuntime(storeFile: string): Promise<Map<string, 
   }
   return out;
 }
+
+/*
+ * Stop requests: `paddock forward stop ID` in one process for a forward that
+ * another process holds (the GUI, a foreground `forward start`) leaves
+ * <dir>/forwards-running/<holder pid>.stop.<id>; the holder watches that
+ * directory, stops the forward and removes the file.
+ */
+const STOP_RE = /^(\d+)\.stop\.([a-z0-9][-a-z0-9.]*)$/;
+/** writeFileAtomic's temporary name: <file>.<pid>.<8 hex>.tmp */
+const TMP_RE = /\.\d+\.[0-9a-f]{8}\.tmp$/;
+
+export async function requestStop(storeFile: string, holder: number, id: string): Promise<void> {
+  const dir = runtimeDir(storeFile);
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  await writeFileAtomic(path.join(dir, `${holder}.stop.${id}`), `${process.pid}\n`);
+}
+
+export async function withdrawStop(storeFile: string, holder: number, id: string): Promise<void> {
+  await fs.rm(path.join(runtimeDir(storeFile), `${holder}.stop.${id}`), { force: true });
+}
+
+/** Ids other processes asked this one to stop; the requests are consumed. */
+export async function takeStopRequests(storeFile: string): Promise<string[]> {
+  const dir = runtimeDir(storeFile);
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return [];
+  }
+  const ids: string[] = [];
+  for (const n of names) {
+    const m = STOP_RE.exec(n);
+    if (!m || TMP_RE.test(n)) continue;
+    const holder = Number(m[1]);
+    if (holder === process.pid) {
+      ids.push(m[2]!);
+      await fs.rm(path.join(dir, n), { force: true });
+    } else if (!alive(holder)) await fs.rm(path.join(dir, n), { force: true });
+  }
+  return ids;
+}
+
+/** "node bin/paddock.js forward start --all (pid 123)", or just the pid where the OS does not say. */
+export async function describeProcess(pid: number): Promise<string> {
+  try {
+    const cmd = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter(Boolean).join(' ');
+    if (cmd) return `${cmd.length > 120 ? cmd.slice(0, 117) + '…' : cmd} (pid ${pid})`;
+  } catch {
+    // not Linux, or gone
+  }
+  return `pid ${pid}`;
+}

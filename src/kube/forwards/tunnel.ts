@@ -50,7 +50,14 @@ export interface Tunnel {
  * `retry` is asked for a stream to another pod when the current one ended
  * before the pod sent anything; undefined means there is none.
  */
-export function tunnel(socket: net.Socket, first: WebSocket, counters: TunnelCounters, retry?: (failed: string) => Promise<WebSocket | undefined>): Tunnel {
+export function tunnel(
+  socket: net.Socket,
+  first: WebSocket,
+  counters: TunnelCounters,
+  retry?: (failed: string) => Promise<WebSocket | undefined>,
+  /** Messages a stream opened ahead (spares.ts) received before this connection took it. */
+  early: Buffer[] = [],
+): Tunnel {
   let ws = first;
   let opened = false;
   let answered = false;
@@ -123,11 +130,11 @@ export function tunnel(socket: net.Socket, first: WebSocket, counters: TunnelCou
     close();
   };
 
-  const attach = (next: WebSocket) => {
+  const attach = (next: WebSocket, received: Buffer[] = []) => {
     ws = next;
     const seenPrefix = [false, false];
     let streamError: string | undefined;
-    next.on('open', () => {
+    const onOpen = () => {
       if (ws !== next) return;
       // A first stream gets what arrived while it opened; a retried one everything, again.
       const backlog = retries > 0 && replay ? replay : pending;
@@ -135,8 +142,8 @@ export function tunnel(socket: net.Socket, first: WebSocket, counters: TunnelCou
       for (const c of backlog) sendToPod(c);
       pending.length = 0;
       if (!ended && !localEnded) socket.resume();
-    });
-    next.on('message', (data: Buffer, isBinary: boolean) => {
+    };
+    const onMessage = (data: Buffer, isBinary: boolean) => {
       if (ws !== next || !isBinary || data.length === 0) return;
       const channel = data[0]!;
       let body = data.subarray(1);
@@ -157,7 +164,8 @@ export function tunnel(socket: net.Socket, first: WebSocket, counters: TunnelCou
         streamError = body.toString('utf8').trim();
         streamEnded(streamError);
       }
-    });
+    };
+    next.on('message', onMessage);
     next.on('unexpected-response', (req, res) => {
       res.resume();
       req.destroy();
@@ -169,6 +177,10 @@ export function tunnel(socket: net.Socket, first: WebSocket, counters: TunnelCou
     next.on('close', () => {
       if (ws === next) streamEnded(streamError);
     });
+    // A stream opened ahead may be open already, and may have received the port prefixes (or a server's greeting).
+    for (const m of received) onMessage(m, true);
+    if (next.readyState === next.OPEN) onOpen();
+    else next.on('open', onOpen);
   };
 
   socket.on('data', (chunk: Buffer) => {
@@ -193,7 +205,7 @@ export function tunnel(socket: net.Socket, first: WebSocket, counters: TunnelCou
   socket.on('error', () => close());
   socket.on('close', () => close());
 
-  attach(first);
+  attach(first, early);
   return {
     end: (opts) => {
       if (opts?.moveIfUnanswered && !answered) streamEnded('its pod went away before answering');
