@@ -1,9 +1,10 @@
-import { Anchor, Button, Code, CopyButton, Group, Paper, SimpleGrid, Switch, Table, Tabs, Text } from '@mantine/core';
+import { Anchor, Button, Code, CopyButton, Group, Loader, Modal, Paper, SimpleGrid, Stack, Switch, Table, Tabs, Text } from '@mantine/core';
+import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { call, newOpId } from '../client.js';
 import { PageHeader, StatusBadge, Loading } from '../components/bits.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
-import { useAction, useOp } from '../hooks/use-api.js';
+import { useAction, useJobs, useOp } from '../hooks/use-api.js';
 import { ClusterActions, nodeCounts } from './Clusters.js';
 
 function Fact({ label, children }: { label: string; children: React.ReactNode }) {
@@ -20,17 +21,44 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
 function Addons({ name }: { name: string }) {
   const q = useOp('listAddons', { name });
   const action = useAction();
+  const jobs = useJobs();
+  // The job of each addon being switched, so its row shows the step it is at (enable can take minutes).
+  const [ops, setOps] = useState<Record<string, string>>({});
+  const [dashboard, setDashboard] = useState<{ url: string; token: string; expiresAt: string }>();
   if (q.isPending) return <Loading label="Loading addons" />;
   if (q.error) return <ErrorNotice error={q.error} onRetry={() => void q.refetch()} />;
   return (
     <>
       {action.error != null && <ErrorNotice error={action.error} onClose={action.clear} />}
+      {dashboard && (
+        <Modal opened onClose={() => setDashboard(undefined)} title="Headlamp" centered size="lg">
+          <Stack>
+            <Text size="sm">
+              Headlamp runs at{' '}
+              <Anchor href={dashboard.url} target="_blank" rel="noreferrer" ff="monospace">
+                {dashboard.url}
+              </Anchor>{' '}
+              through a port-forward held by Paddock. Sign in with this token (valid until {new Date(dashboard.expiresAt).toLocaleTimeString()}):
+            </Text>
+            <Code block style={{ wordBreak: 'break-all', whiteSpace: 'pre-wrap' }}>
+              {dashboard.token}
+            </Code>
+            <Group justify="flex-end">
+              <CopyButton value={dashboard.token}>{({ copied, copy }) => <Button variant="light" onClick={copy}>{copied ? 'Copied' : 'Copy token'}</Button>}</CopyButton>
+              <Button component="a" href={dashboard.url} target="_blank" rel="noreferrer">
+                Open Headlamp
+              </Button>
+            </Group>
+          </Stack>
+        </Modal>
+      )}
       <Table aria-label="Addons">
         <Table.Thead>
           <Table.Tr>
             <Table.Th>Addon</Table.Th>
-            <Table.Th>Health</Table.Th>
-            <Table.Th>Enabled</Table.Th>
+            {/* Fixed widths: long usage texts must not squeeze the badges into "HEAL…". */}
+            <Table.Th w={170}>Health</Table.Th>
+            <Table.Th w={90}>Enabled</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -41,19 +69,37 @@ function Addons({ name }: { name: string }) {
                 <Text size="xs" c="dimmed">
                   {a.description} · {a.version}
                 </Text>
-                {a.enabled && a.usage && <Text size="xs">{a.usage}</Text>}
+                {a.name === 'dashboard' && a.enabled && (
+                  <Button size="compact-xs" variant="light" mt={4} loading={action.pending === 'open-dashboard'} onClick={() => void action.run('open-dashboard', async () => setDashboard(await call('openDashboard', { context: `paddock-${name}` })))}>
+                    Open dashboard
+                  </Button>
+                )}
+                {a.enabled && a.usage && (
+                  <Text size="xs" ff="monospace" style={{ whiteSpace: 'pre-wrap' }} mt={4}>
+                    {a.usage}
+                  </Text>
+                )}
               </Table.Td>
               <Table.Td>
-                <StatusBadge status={a.health} />
+                {action.pending === a.name ? (
+                  <Group gap={6} wrap="nowrap" role="status" aria-label={`${a.name}: ${a.enabled ? 'disabling' : 'enabling'}`}>
+                    <Loader size="xs" />
+                    <Text size="xs">{jobs[ops[a.name] ?? '']?.steps.filter((st) => st.state === 'running').at(-1)?.title ?? (a.enabled ? 'Disabling…' : 'Enabling…')}</Text>
+                  </Group>
+                ) : (
+                  <StatusBadge status={a.health} />
+                )}
               </Table.Td>
               <Table.Td>
                 <Switch
                   checked={a.enabled}
                   aria-label={`${a.enabled ? 'Disable' : 'Enable'} ${a.name}`}
                   disabled={action.pending === a.name}
-                  onChange={() =>
-                    action.run(a.name, () => call(a.enabled ? 'disableAddon' : 'enableAddon', { name, addon: a.name }, { opId: newOpId() }))
-                  }
+                  onChange={() => {
+                    const opId = newOpId();
+                    setOps((o) => ({ ...o, [a.name]: opId }));
+                    void action.run(a.name, () => call(a.enabled ? 'disableAddon' : 'enableAddon', { name, addon: a.name }, { opId }));
+                  }}
                 />
               </Table.Td>
             </Table.Tr>

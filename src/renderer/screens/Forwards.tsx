@@ -1,4 +1,4 @@
-import { Anchor, Button, CopyButton, Group, Modal, NumberInput, Select, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
+import { Anchor, Autocomplete, Button, CopyButton, Group, Modal, NumberInput, Select, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import { call } from '../client.js';
 import { EmptyState, PageHeader, StatusBadge, formatBytes, Loading } from '../components/bits.js';
@@ -11,9 +11,20 @@ function AddForward({ onClose, run }: { onClose: () => void; run: ReturnType<typ
   const ctx = context ?? contexts.data?.currentContext ?? null;
   const namespaces = useOp('listNamespaces', { context: ctx ?? '' }, { enabled: !!ctx });
   const [namespace, setNamespace] = useState<string | null>('default');
-  const [target, setTarget] = useState('svc/');
+  const [target, setTarget] = useState('');
   const [localPort, setLocalPort] = useState<number>(8080);
   const [remotePort, setRemotePort] = useState('80');
+  // Live lists of what can be forwarded to: a new user picks instead of typing svc/NAME.
+  const live = { context: ctx ?? '', namespace: namespace ?? 'default' };
+  const services = useOp('listResources', { ...live, kind: 'Service' }, { enabled: !!ctx });
+  const deployments = useOp('listResources', { ...live, kind: 'Deployment' }, { enabled: !!ctx });
+  const servicePorts = new Map((services.data?.rows ?? []).map((r) => [`svc/${r.name}`, (r.cells.ports ?? '').split(',').map((p) => p.split(/[:/]/)[0]!).filter(Boolean)]));
+  const targets = [...servicePorts.keys(), ...(deployments.data?.rows ?? []).map((r) => `deploy/${r.name}`)];
+  const pickTarget = (v: string) => {
+    setTarget(v);
+    const ports = servicePorts.get(v);
+    if (ports?.[0]) setRemotePort(ports[0]);
+  };
   const targetOk = /^(pod|po|svc|service|deploy|deployment)\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(target);
   return (
     <Modal opened onClose={onClose} title="Add a port-forward" centered size="lg">
@@ -23,7 +34,11 @@ function AddForward({ onClose, run }: { onClose: () => void; run: ReturnType<typ
           if (!ctx || !targetOk) return;
           onClose();
           const rp = /^\d+$/.test(remotePort) ? Number(remotePort) : remotePort;
-          void run('add', () => call('addForward', { context: ctx, namespace: namespace ?? 'default', target, localPort, remotePort: rp }));
+          // Added means running: the app does not hold a saved forward until it is started.
+          void run('add', async () => {
+            const f = await call('addForward', { context: ctx, namespace: namespace ?? 'default', target, localPort, remotePort: rp });
+            if (f.state === 'stopped') await call('startForward', { id: f.id });
+          });
         }}
       >
         <Stack>
@@ -40,11 +55,13 @@ function AddForward({ onClose, run }: { onClose: () => void; run: ReturnType<typ
             searchable
             description={namespaces.error ? 'Namespaces could not be listed; "default" is used.' : undefined}
           />
-          <TextInput
+          <Autocomplete
             label="Target"
-            description="svc/NAME, deploy/NAME or pod/NAME"
+            description={targets.length ? 'pick a Service or Deployment of this namespace, or type pod/NAME' : 'svc/NAME, deploy/NAME or pod/NAME (nothing to pick in this namespace)'}
+            placeholder="svc/NAME"
+            data={targets}
             value={target}
-            onChange={(e) => setTarget(e.currentTarget.value)}
+            onChange={pickTarget}
             error={target.length > 4 && !targetOk ? 'Use svc/NAME, deploy/NAME or pod/NAME' : undefined}
             required
           />
