@@ -192,6 +192,7 @@ describeIf('ui (real cluster)', reason)('new user flow with a real cluster', () 
     await page.getByRole('button', { name: `Delete ${name}` }).click();
     const confirm = page.getByRole('dialog', { name: `Delete cluster ${name}?` });
     await confirm.waitFor();
+    await page.waitForTimeout(400); // the modal's fade-in, so the shot shows what the user reads
     await photograph(page, 'delete-confirm');
     await confirm.getByRole('button', { name: 'Delete cluster' }).click();
     await page.getByRole('link', { name, exact: true }).waitFor({ state: 'detached', timeout: 300_000 });
