@@ -15,6 +15,8 @@ export interface NodeExecOptions {
   errorCode?: ErrorCode;
   /** Return failures instead of throwing. */
   allowFailure?: boolean;
+  /** Called with each complete output line (stdout and stderr). */
+  onLine?: (line: string) => void;
 }
 
 export class NodeExec {
@@ -40,11 +42,14 @@ export class NodeExec {
       stdin: opts.stdin,
       onOutput: (chunk) => {
         this.log(chunk);
-        if (!opts.stepId) return;
+        if (!opts.stepId && !opts.onLine) return;
         partial += chunk;
         const lines = partial.split('\n');
         partial = lines.pop() ?? '';
-        for (const l of lines) if (l.trim()) this.progress.log(l, opts.stepId);
+        for (const l of lines) {
+          opts.onLine?.(l);
+          if (opts.stepId && l.trim()) this.progress.log(l, opts.stepId);
+        }
       },
     });
     if (res.exitCode !== 0 && !opts.allowFailure) {

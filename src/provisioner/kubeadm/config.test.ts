@@ -32,7 +32,7 @@ describe('kubeadm config rendering', () => {
     const text = renderKubeadmConfig({ ...base, taints: [] });
     expect(docs(text).map((d) => d.kind)).toEqual(['ClusterConfiguration', 'InitConfiguration', 'KubeletConfiguration', 'KubeProxyConfiguration']);
     const init = byKind(text, 'InitConfiguration');
-    expect(init.skipPhases).toEqual(['preflight']);
+    expect(init.skipPhases).toEqual(['preflight', 'addon/coredns']);
     expect(init.nodeRegistration.taints).toEqual([]);
     expect(init.nodeRegistration.kubeletExtraArgs).toEqual([{ name: 'node-ip', value: '172.30.0.2' }]);
     const kubelet = byKind(text, 'KubeletConfiguration');
@@ -80,6 +80,18 @@ describe('kubeadm config rendering', () => {
     expect(() =>
       renderKubeadmConfig(base, { strategic: [], json6902: [{ group: 'kubeadm.k8s.io', version: 'v1beta4', kind: 'ClusterConfiguration', patch: '- op: replace\n  path: /nope/x\n  value: 1\n' }] }),
     ).toThrow(/does not apply/);
+  });
+
+  it('runs the control plane with a smaller Go heap slack (GOGC=25), which a patch can override by name', () => {
+    const cc = byKind(renderKubeadmConfig(base), 'ClusterConfiguration');
+    for (const c of [cc.apiServer, cc.controllerManager, cc.scheduler, cc.etcd.local]) expect(c.extraEnvs).toEqual([{ name: 'GOGC', value: '25' }]);
+    const patch = 'kind: ClusterConfiguration\napiServer:\n  extraEnvs:\n    GOGC: "100"\n    GOMEMLIMIT: 1GiB\n';
+    const patched = byKind(renderKubeadmConfig(base, { strategic: [patch], json6902: [] }), 'ClusterConfiguration');
+    expect(patched.apiServer.extraEnvs).toEqual([
+      { name: 'GOGC', value: '100' },
+      { name: 'GOMEMLIMIT', value: '1GiB' },
+    ]);
+    expect(patched.etcd.local.extraEnvs).toEqual([{ name: 'GOGC', value: '25' }]);
   });
 
   it('merges maps deeply, replaces lists and deletes on null', () => {

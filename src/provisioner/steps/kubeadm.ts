@@ -1,3 +1,4 @@
+import yaml from 'js-yaml';
 import { ErrorCodes, PaddockError } from '../../shared/errors.js';
 import { renderKubeadmConfig, type KubeadmNodeData } from '../kubeadm/config.js';
 import type { NodePlan } from '../plan.js';
@@ -70,10 +71,17 @@ export const kubeadmInitStep: Step = {
   async run(ctx) {
     const node = ctx.bootstrapNode();
     await ctx.exec.writeFile(node.name, KUBEADM_CONFIG_PATH, renderNodeConfig(ctx, node));
+    const ha = ctx.plan.nodes.filter((n) => n.role === 'control-plane').length > 1;
     try {
-      await ctx.exec.run(node.name, ['kubeadm', 'init', `--config=${KUBEADM_CONFIG_PATH}`, '--skip-token-print', '--upload-certs', '--v=1'], {
+      await ctx.exec.run(node.name, ['kubeadm', 'init', `--config=${KUBEADM_CONFIG_PATH}`, '--skip-token-print', ...(ha ? ['--upload-certs'] : []), '--v=1'], {
         stepId: 'kubeadm-init',
         errorCode: ErrorCodes.KUBEADM_FAILED,
+        // Once the bootstrap-token phase is done (kubelet-finalize is next),
+        // joins can start: they then overlap kubeadm's last phases and the
+        // pod network install (~2-4 s of a 1+2 create).
+        onLine: (line) => {
+          if (!ctx.state.joins && ctx.plan.nodes.length > 1 && line.includes('[kubelet-finalize]')) startJoins(ctx);
+        },
       });
     } catch (e) {
       throw await kubeadmFailure(ctx, node.name, e, 'kubeadm init');
@@ -85,25 +93,45 @@ export const kubeadmInitStep: Step = {
 export const addonsStep: Step = {
   id: 'cni-storage',
   title: (ctx) => (ctx.plan.networking.disableDefaultCNI ? 'Installing the default storage class' : 'Installing the pod network and default storage'),
-  async run(ctx) {
-    const node = ctx.bootstrapNode().name;
-    const manifests: string[] = [];
-    if (!ctx.plan.networking.disableDefaultCNI) manifests.push('/kind/manifests/default-cni.yaml');
-    manifests.push('/kind/manifests/default-storage.yaml');
-    // kind's manifests are templates over the pod subnet; render it in the node.
-    const texts = await Promise.all(manifests.map((m) => ctx.exec.run(node, ['cat', m]).then((r) => r.stdout)));
-    const rendered = texts.map((t) => t.replaceAll('{{ .PodSubnet }}', ctx.plan.networking.podSubnet).replaceAll('{{.PodSubnet}}', ctx.plan.networking.podSubnet)).join('\n---\n');
-    // kubeadm's CoreDNS probes readiness every 10 s: a pod that is not ready
-    // at the first probe costs 10 s. Patched before its pods exist (the
-    // controller manager is still starting), so no pod is replaced.
-    const corednsPatch = JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'coredns', readinessProbe: { periodSeconds: 1 } }] } } } });
-    await ctx.exec.run(
-      node,
-      ['sh', '-c', 'set -e; k="kubectl --kubeconfig=/etc/kubernetes/admin.conf"; $k apply -f -; $k -n kube-system patch deployment coredns --type=strategic -p "$1"', 'apply', corednsPatch],
-      { stdin: rendered, stepId: 'cni-storage' },
-    );
-  },
+  // With several nodes the join step installs them while the nodes join.
+  when: (ctx) => ctx.plan.nodes.length === 1,
+  run: (ctx) => installNetworkAndStorage(ctx, 'cni-storage'),
 };
+
+async function installNetworkAndStorage(ctx: CreateContext, stepId: string): Promise<void> {
+  const node = ctx.bootstrapNode().name;
+  const manifests: string[] = [];
+  if (!ctx.plan.networking.disableDefaultCNI) manifests.push('/kind/manifests/default-cni.yaml');
+  manifests.push('/kind/manifests/default-storage.yaml');
+  const [coredns, ...texts] = await Promise.all([
+    ctx.exec.run(node, ['kubeadm', 'init', 'phase', 'addon', 'coredns', `--config=${KUBEADM_CONFIG_PATH}`, '--print-manifest']).then((r) => r.stdout),
+    ...manifests.map((m) => ctx.exec.run(node, ['cat', m]).then((r) => r.stdout)),
+  ]);
+  // kind's manifests are templates over the pod subnet; render it in the node.
+  const rendered = texts.map((t) => t!.replaceAll('{{ .PodSubnet }}', ctx.plan.networking.podSubnet).replaceAll('{{.PodSubnet}}', ctx.plan.networking.podSubnet));
+  await ctx.exec.run(node, ['kubectl', '--kubeconfig=/etc/kubernetes/admin.conf', 'apply', '-f', '-'], {
+    stdin: [...rendered, fastCoreDns(coredns!)].join('\n---\n'),
+    stepId,
+  });
+}
+
+/**
+ * kubeadm's CoreDNS probes readiness every 10 s: a pod not ready at its first
+ * probe costs 10 s. The manifest is kubeadm's, with a 1 s period.
+ */
+interface ManifestDoc {
+  kind?: string;
+  spec?: { template?: { spec?: { containers?: Array<{ name?: string; readinessProbe?: { periodSeconds?: number } }> } } };
+}
+
+export function fastCoreDns(manifest: string): string {
+  const docs = yaml.loadAll(manifest).filter((d): d is ManifestDoc => !!d && typeof d === 'object');
+  const deployment = docs.find((d) => d.kind === 'Deployment');
+  const coredns = deployment?.spec?.template?.spec?.containers?.find((c) => c.name === 'coredns');
+  if (!coredns?.readinessProbe) throw new PaddockError(ErrorCodes.KUBEADM_FAILED, 'kubeadm printed no CoreDNS Deployment with a readiness probe');
+  coredns.readinessProbe.periodSeconds = 1;
+  return docs.map((d) => yaml.dump(d, { lineWidth: -1, noRefs: true })).join('---\n');
+}
 
 async function join(ctx: CreateContext, node: NodePlan): Promise<void> {
   await ctx.exec.writeFile(node.name, KUBEADM_CONFIG_PATH, renderNodeConfig(ctx, node));
@@ -114,20 +142,31 @@ async function join(ctx: CreateContext, node: NodePlan): Promise<void> {
   }
 }
 
+/** Starts every join (once); failures surface in the join step. */
+function startJoins(ctx: CreateContext): Promise<void> {
+  if (ctx.state.joins) return ctx.state.joins;
+  const first = ctx.bootstrapNode();
+  const controlPlanes = ctx.plan.nodes.filter((n) => n.role === 'control-plane' && n !== first);
+  const workers = ctx.plan.nodes.filter((n) => n.role === 'worker');
+  // Workers join in parallel from the start; control planes one at a time,
+  // since etcd admits one new member at a time.
+  const workerJoins = Promise.all(workers.map((w) => join(ctx, w)));
+  const cpJoins = (async () => {
+    for (const cp of controlPlanes) await join(ctx, cp);
+  })();
+  ctx.state.joins = Promise.all([workerJoins, cpJoins]).then(() => undefined);
+  ctx.state.joins.catch(() => {}); // awaited by the join step; never unhandled before
+  return ctx.state.joins;
+}
+
 export const joinStep: Step = {
   id: 'join',
-  title: (ctx) => `Joining ${ctx.plan.nodes.length - 1} node${ctx.plan.nodes.length === 2 ? '' : 's'}`,
+  title: (ctx) => {
+    const joining = `joining ${ctx.plan.nodes.length - 1} node${ctx.plan.nodes.length === 2 ? '' : 's'}`;
+    return ctx.plan.networking.disableDefaultCNI ? `Installing the default storage class, ${joining}` : `Installing the pod network and default storage, ${joining}`;
+  },
   when: (ctx) => ctx.plan.nodes.length > 1,
   async run(ctx) {
-    const first = ctx.bootstrapNode();
-    const controlPlanes = ctx.plan.nodes.filter((n) => n.role === 'control-plane' && n !== first);
-    const workers = ctx.plan.nodes.filter((n) => n.role === 'worker');
-    // Workers join in parallel from the start; control planes one at a time,
-    // since etcd admits one new member at a time.
-    const workerJoins = Promise.all(workers.map((w) => join(ctx, w)));
-    const cpJoins = (async () => {
-      for (const cp of controlPlanes) await join(ctx, cp);
-    })();
-    await Promise.all([workerJoins, cpJoins]);
+    await Promise.all([startJoins(ctx), installNetworkAndStorage(ctx, 'join')]);
   },
 };

@@ -22,6 +22,8 @@ export interface CreateState {
   adminKubeconfig?: string;
   /** admin kubeconfig pointing at the host's published port. */
   hostKubeconfig?: string;
+  /** The joins of the other nodes, started as soon as kubeadm init made them possible. */
+  joins?: Promise<void>;
 }
 
 export interface CreateContext {
