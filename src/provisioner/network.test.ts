@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gatewayOf, overlaps, parseRouteTable, pickAddresses, SUBNET_CANDIDATES } from './network.js';
+import { dynamicRange, gatewayOf, overlaps, parseRouteTable, pickAddresses, SUBNET_CANDIDATES } from './network.js';
 
 describe('node addresses', () => {
   it('picks the lowest free addresses, skipping network, gateway and used ones', () => {
@@ -39,5 +39,12 @@ describe('host routes', () => {
     expect(overlaps('172.18.0.0/16', '172.18.5.0/24')).toBe(true);
     expect(overlaps('172.16.0.0/12', '172.30.0.0/16')).toBe(true);
     expect(overlaps('172.18.0.0/16', '172.19.0.0/16')).toBe(false);
+  });
+});
+
+describe('dynamicRange', () => {
+  it('is the upper half of the subnet, away from the fixed node addresses picked from the bottom', () => {
+    expect(dynamicRange('172.18.0.0/16')).toBe('172.18.128.0/17');
+    expect(dynamicRange('10.0.0.0/24')).toBe('10.0.0.128/25');
   });
 });

@@ -24,6 +24,19 @@ function describe(info: Docker.NetworkInspectInfo): PaddockNetwork | undefined {
   return { name: info.Name, subnet: cfg.Subnet, gateway: cfg.Gateway ?? gatewayOf(cfg.Subnet) };
 }
 
+/**
+ * The upper half of the subnet, where Docker puts containers that ask for no
+ * fixed address (addon proxies, LoadBalancer containers). Node addresses are
+ * picked from the bottom up and reserved even while their node is stopped;
+ * without this split Docker would hand a stopped node's address to the next
+ * container, and the node could not start again.
+ */
+export function dynamicRange(subnet: string): string {
+  const [base, bitsText] = subnet.split('/');
+  const bits = Number(bitsText);
+  return `${intToIp(ipToInt(base!) + 2 ** (32 - bits - 1))}/${bits + 1}`;
+}
+
 export function gatewayOf(subnet: string): string {
   const [ip] = subnet.split('/');
   const parts = ip!.split('.').map(Number);
@@ -32,7 +45,10 @@ export function gatewayOf(subnet: string): string {
 }
 
 export async function ensurePaddockNetwork(runtime: DockerRuntime, name = NETWORK_NAME, labels: Record<string, string> = {}): Promise<PaddockNetwork> {
-  const existing = await runtime.inspectNetwork(name);
+  let existing = await runtime.inspectNetwork(name);
+  // Made before dynamic addresses had a range of their own: replace it when
+  // nothing uses it (else addon containers may take a stopped node's address).
+  if (existing && !existing.IPAM?.Config?.some((c) => c.IPRange) && (await runtime.removeNetworkIfUnused(name))) existing = undefined;
   if (existing) {
     const d = describe(existing);
     if (d) return d;
@@ -48,7 +64,7 @@ export async function ensurePaddockNetwork(runtime: DockerRuntime, name = NETWOR
   const candidates = SUBNET_CANDIDATES.filter((c) => !routed.some((r) => overlaps(c, r)));
   for (const subnet of candidates) {
     try {
-      await runtime.ensureNetwork(name, { [Labels.cluster + '.network']: 'true', ...labels }, subnet);
+      await runtime.ensureNetwork(name, { [Labels.cluster + '.network']: 'true', ...labels }, subnet, dynamicRange(subnet));
       const info = await runtime.inspectNetwork(name);
       const d = info && describe(info);
       if (d) return d;

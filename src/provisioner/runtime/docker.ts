@@ -66,7 +66,8 @@ export class DockerRuntime {
 
   // ---------- networks ----------
 
-  async ensureNetwork(name: string, labels: Record<string, string>, subnet?: string): Promise<{ id: string; created: boolean }> {
+  /** ipRange: the part of the subnet Docker may hand out to containers that ask for no fixed address. */
+  async ensureNetwork(name: string, labels: Record<string, string>, subnet?: string, ipRange?: string): Promise<{ id: string; created: boolean }> {
     try {
       const existing = await this.docker.listNetworks({ filters: { name: [name] } });
       const exact = existing.find((n) => n.Name === name);
@@ -77,7 +78,7 @@ export class DockerRuntime {
         CheckDuplicate: true,
         Labels: labels,
         Options: { 'com.docker.network.bridge.enable_ip_masquerade': 'true' },
-        ...(subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } } : {}),
+        ...(subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: subnet, ...(ipRange ? { IPRange: ipRange } : {}) }] } } : {}),
       });
       return { id: net.id, created: true };
     } catch (e) {
@@ -105,6 +106,11 @@ export class DockerRuntime {
     const info = await this.inspectNetwork(name);
     if (!info) return false;
     if (info.Containers && Object.keys(info.Containers).length > 0) return false;
+    // Stopped containers are not in that list, yet cannot start without the network.
+    const stopped = await this.docker.listContainers({ all: true, filters: { network: [name] } }).catch((e) => {
+      throw this.fail(e, `listing the containers of network ${name}`);
+    });
+    if (stopped.length > 0) return false;
     try {
       await this.docker.getNetwork(name).remove();
       return true;
