@@ -13,7 +13,8 @@ import { ErrorCodes, PaddockError } from '../../shared/errors.js';
 import type { Json6902PatchConfig } from '../config/schema.js';
 
 type Doc = Record<string, unknown>;
-const ARG_LIST_FIELDS = new Set(['extraArgs', 'kubeletExtraArgs']);
+// extraEnvs too (same {name, value} shape): a user's GOGC replaces Paddock's, other entries stay.
+const ARG_LIST_FIELDS = new Set(['extraArgs', 'kubeletExtraArgs', 'extraEnvs']);
 
 function isPlainObject(v: unknown): v is Doc {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
