@@ -10,6 +10,7 @@ import { registerClusterCommands } from './commands/clusters.js';
 import { registerAddonCommands, registerContextCommands, registerMiscCommands, registerNodeImageCommands } from './commands/other.js';
 import { registerForwardCommands, registerProxyCommand } from './commands/forward.js';
 import { registerUiCommand } from './commands/ui.js';
+import { registerWorkloadCommands } from './commands/workloads.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -54,6 +55,7 @@ export function buildProgram(): Command {
   registerForwardCommands(program, env);
   registerProxyCommand(program, env);
   registerUiCommand(program, env);
+  registerWorkloadCommands(program, env);
   registerMiscCommands(program, env);
   // Every subcommand fails fast on unknown input and shares the exit-code help.
   const harden = (cmd: Command) => {

@@ -300,6 +300,35 @@ ${kind === 'StatefulSet' ? '  serviceName: rev\n  replicas: 1\n' : ''}  template
     expect(d.components.some((c) => c.name === 'etcd' && /^3\./.test(c.version))).toBe(true);
   });
 
+  it('CLI: paddock wl get/exec/rollout/node-meta/health by --cluster and --context', async () => {
+    const get = await sb.paddock(['wl', 'get', 'deploy', '--cluster', name]);
+    expect(get.exitCode, get.all).toBe(0);
+    expect(get.stdout).toMatch(/^NAME\s+STATUS\s+READY/);
+    expect(get.stdout).toMatch(/\nweb\s+Ready\s+1\/1/);
+    const [pod] = await runningPods();
+    const exec = await sb.paddock(['wl', 'exec', pod!.name, '--context', context, '--', 'sh', '-c', 'echo out-$((40+2)); exit 5']);
+    expect(exec.stdout.trim()).toBe('out-42');
+    expect(exec.exitCode).toBe(5);
+    const hist = await sb.paddock(['wl', 'rollout', 'history', 'deploy/web', '--cluster', name, '-o', 'json']);
+    expect(hist.exitCode, hist.all).toBe(0);
+    expect((JSON.parse(hist.stdout) as { current: boolean }[]).filter((r) => r.current)).toHaveLength(1);
+    const node = `${name}-control-plane`;
+    const set = await sb.paddock(['wl', 'node-meta', node, 'cli=yes', '--taint', 'cli=yes:PreferNoSchedule', '--cluster', name]);
+    expect(set.exitCode, set.all).toBe(0);
+    expect(set.stdout).toContain('cli=yes:PreferNoSchedule');
+    const unset = await sb.paddock(['wl', 'node-meta', node, 'cli-', '--untaint', 'cli', '--cluster', name, '-o', 'json']);
+    const meta = JSON.parse(unset.stdout) as { labels: Record<string, string>; taints: { key: string }[] };
+    expect(meta.labels).not.toHaveProperty('cli');
+    expect(meta.taints.map((t) => t.key)).not.toContain('cli');
+    const health = await sb.paddock(['wl', 'health', '--cluster', name]);
+    expect(health.exitCode, health.all).toBe(0);
+    expect(health.stdout).toMatch(/✓ \/readyz/);
+    expect(health.stdout).toMatch(new RegExp(`✓ ${node}\\s+3\\.`));
+    const bad = await sb.paddock(['wl', 'scale', 'po/x', '--replicas', '1', '--cluster', name]);
+    expect(bad.exitCode).not.toBe(0);
+    expect(bad.all).toMatch(/not a workload/);
+  });
+
   it('says which context is missing', async () => {
     await expect(h.listResources({ context: 'no-such-context', kind: 'Pod' }, ctx)).rejects.toThrow(/no-such-context/);
   });

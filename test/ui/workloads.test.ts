@@ -1,8 +1,10 @@
 /**
  * The Workloads and Nodes screens against one real cluster, through the real
  * web server, transport and renderer in Chromium: a live table that follows a
- * scale, the rollout history with a roll back, pod logs with search, cordon
- * and uncordon, control-plane health. Screenshots: workloads-*.png.
+ * scale, the rollout history with a roll back (a Deployment and a
+ * StatefulSet), pod logs with search, a terminal into a pod, cordon,
+ * uncordon and drain, node labels and taints, control-plane health with etcd
+ * and certificates. Screenshots (light and dark): workloads-*.png.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -104,6 +106,9 @@ describeIf('ui (real cluster)', reason)('workloads and nodes screens on a real c
     // The table behind the drawer is pushed the new counts: no reload, no polling.
     await web.getByText('2/2').waitFor({ timeout: 120_000 });
     await shot(page, 'scale-light');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot(page, 'scale-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
 
     await core.applyYaml({ context, yaml: deployment(imageB) }, ctx);
     await web.getByText(imageB).waitFor({ timeout: 60_000 });
@@ -133,6 +138,9 @@ describeIf('ui (real cluster)', reason)('workloads and nodes screens on a real c
     await page.getByRole('textbox', { name: 'Search' }).fill('second');
     await expect.poll(async () => (await log.innerText()).trim()).toBe('second line');
     await shot(page, 'logs-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await shot(page, 'logs-light');
+    await page.emulateMedia({ colorScheme: 'dark' });
     // Follow: lines written after the log was read arrive by themselves.
     await core.applyYaml({ context, yaml: tickerPod(imageA) }, ctx);
     await page.keyboard.press('Escape');
@@ -153,6 +161,85 @@ describeIf('ui (real cluster)', reason)('workloads and nodes screens on a real c
     await page.getByRole('button', { name: 'Delete pod' }).click();
     await page.getByRole('dialog', { name: 'Delete pod ticker?' }).getByRole('button', { name: 'Delete pod' }).click();
     await tick.waitFor({ state: 'detached', timeout: 60_000 });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a terminal into a pod: echo hi reads hi, a narrower window is a narrower tty, exit ends the session', async () => {
+    const { page, errors } = await open(`/workloads?context=${context}&ns=default&kind=Pod`, 'dark');
+    const row = page.getByRole('table', { name: 'Pod list' }).locator('tr[data-row^="web-"]').filter({ hasText: 'Running' }).first();
+    await row.waitFor({ timeout: 120_000 });
+    await row.click();
+    await page.getByRole('tab', { name: 'Terminal' }).click();
+    const term = page.getByLabel('Terminal screen');
+    await page.locator('[data-session-state="open"]').waitFor({ timeout: 30_000 });
+    const screen = async () => (await term.locator('.xterm-rows').innerText()).replace(/\u00a0/g, ' ');
+    await term.click();
+    await page.keyboard.type('echo h""i\n');
+    await expect.poll(async () => (await screen()).split('\n').some((l) => l.trim() === 'hi'), { timeout: 20_000 }).toBe(true);
+    // The answer of the last `stty size` typed: the first "rows cols" line after that command's line.
+    const size = async () => {
+      await page.keyboard.type('busybox stty size\n');
+      let found: number[] | undefined;
+      await expect
+        .poll(async () => {
+          const lines = (await screen()).split('\n');
+          const cmd = lines.findLastIndex((l) => l.includes('stty size'));
+          const m = lines.slice(cmd + 1).map((l) => /^(\d+) (\d+)$/.exec(l.trim())).find(Boolean);
+          found = cmd >= 0 && m ? [Number(m[1]), Number(m[2])] : undefined;
+          return !!found;
+        }, { timeout: 20_000 })
+        .toBe(true);
+      return found!;
+    };
+    const [rows, cols] = await size();
+    expect(rows).toBeGreaterThan(10);
+    expect(cols).toBeGreaterThan(40);
+    await shot(page, 'terminal-dark');
+    // The drawer takes the whole width of a narrow window: the terminal refits and tells the API server.
+    await page.setViewportSize({ width: 560, height: 860 });
+    await page.keyboard.type('clear\n');
+    await expect.poll(async () => (await size())[1], { timeout: 30_000 }).toBeLessThan(cols!);
+    await page.setViewportSize({ width: 1360, height: 860 });
+    await page.emulateMedia({ colorScheme: 'light' });
+    await shot(page, 'terminal-light');
+    await page.keyboard.type('exit 3\n');
+    await page.getByText('The session ended (exit code 3).').waitFor({ timeout: 20_000 });
+    await page.getByRole('button', { name: 'Reconnect' }).waitFor();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('rolls a StatefulSet back to its first image from the drawer (dark)', async () => {
+    const sts = (image: string) => `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: default}
+spec:
+  serviceName: db
+  replicas: 1
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      terminationGracePeriodSeconds: 0
+      containers:
+      - {name: main, image: ${image}, imagePullPolicy: Never, command: [sleep, "3600"]}
+`;
+    await core.applyYaml({ context, yaml: sts(imageA) }, ctx);
+    await core.applyYaml({ context, yaml: sts(imageB) }, ctx);
+    const { page, errors } = await open(`/workloads?context=${context}&ns=default&kind=StatefulSet`, 'dark');
+    const db = page.getByRole('table', { name: 'StatefulSet list' }).locator('tr[data-row="db"]');
+    await db.getByText(imageB).waitFor({ timeout: 60_000 });
+    await db.click();
+    const history = page.getByRole('dialog').getByRole('table', { name: 'Rollout history' });
+    await history.getByRole('row').filter({ hasText: 'current' }).getByText(imageB).waitFor({ timeout: 60_000 });
+    await history.getByRole('button', { name: 'Roll back' }).click();
+    await page.getByRole('button', { name: 'Roll back to revision 1' }).click();
+    await db.getByText(imageA).waitFor({ timeout: 60_000 });
+    await history.getByRole('row').filter({ hasText: 'current' }).getByText(imageA).waitFor({ timeout: 60_000 });
+    await shot(page, 'undo-statefulset-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await shot(page, 'undo-statefulset-light');
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -192,9 +279,47 @@ describeIf('ui (real cluster)', reason)('workloads and nodes screens on a real c
     await page.getByText(/drained: \d+ pod\(s\) evicted/).waitFor({ timeout: 150_000 });
     await node.getByText('Ready,SchedulingDisabled').waitFor();
     await shot(page, 'drain-light');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot(page, 'drain-dark');
     await page.getByRole('button', { name: /^Uncordon/ }).click();
     await node.getByText('Ready', { exact: true }).waitFor({ timeout: 30_000 });
     expect(errors).toEqual([]);
     await page.close();
   }, 300_000);
+
+  it('edits node labels and taints; the health card shows the etcd member, certificates and versions', async () => {
+    const { page, errors } = await open(`/nodes?context=${context}`, 'light');
+    const nodeName = `${name}-control-plane`;
+    await page.getByRole('table', { name: 'Node list' }).locator(`tr[data-row="${nodeName}"]`).click();
+    const meta = page.getByLabel(`Labels and taints of ${nodeName}`);
+    await meta.getByText('kubernetes.io/hostname').waitFor({ timeout: 30_000 });
+    await meta.getByRole('textbox', { name: 'Key', exact: true }).fill('example.com/tier');
+    await meta.getByRole('textbox', { name: 'Value' }).first().fill('gold');
+    await meta.getByRole('button', { name: 'Set label' }).click();
+    await meta.getByText('example.com/tier=gold').waitFor();
+    await meta.getByRole('textbox', { name: 'Taint key' }).fill('dedicated');
+    await meta.getByRole('textbox', { name: 'Value' }).nth(1).fill('db');
+    await meta.getByRole('button', { name: 'Add taint' }).click();
+    await meta.getByRole('table', { name: 'Taints' }).getByText('dedicated=db').waitFor();
+    const node = await core.getNodeMeta({ context, node: nodeName }, ctx);
+    expect(node.labels['example.com/tier']).toBe('gold');
+    expect(node.taints).toContainEqual({ key: 'dedicated', value: 'db', effect: 'NoSchedule' });
+    const details = page.getByLabel('etcd, certificates and versions');
+    await details.getByRole('table', { name: 'etcd members' }).getByText('healthy', { exact: true }).waitFor({ timeout: 60_000 });
+    await details.getByRole('table', { name: 'Certificate expiry' }).getByText('apiserver', { exact: true }).waitFor();
+    await meta.scrollIntoViewIfNeeded();
+    await shot(page, 'node-meta-light');
+    await details.scrollIntoViewIfNeeded();
+    await shot(page, 'health-details-light');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot(page, 'health-details-dark');
+    await meta.getByRole('button', { name: 'Remove taint dedicated:NoSchedule' }).click();
+    await meta.getByRole('button', { name: 'Remove label example.com/tier' }).click();
+    await meta.getByText('example.com/tier=gold').waitFor({ state: 'detached' });
+    await meta.getByText('dedicated=db').waitFor({ state: 'detached' });
+    await meta.scrollIntoViewIfNeeded();
+    await shot(page, 'node-meta-dark');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 180_000);
 });

@@ -3,9 +3,11 @@ import { useEffect, useState } from 'react';
 import type { ResourceKind, ResourceRow } from '../../../shared/api.js';
 import { call } from '../../client.js';
 import { useAction, useOp } from '../../hooks/use-api.js';
+import { GuardedButton, useAccess, workloadResource } from '../../hooks/use-access.js';
 import { ErrorNotice } from '../ErrorNotice.js';
 import { ConfirmModal, formatAge, Loading } from '../bits.js';
 import { LogsPanel } from './LogsPanel.js';
+import { TerminalPanel } from './TerminalPanel.js';
 import { ToneBadge } from './ResourceTable.js';
 
 type Workload = 'Deployment' | 'StatefulSet' | 'DaemonSet';
@@ -74,16 +76,21 @@ function YamlPanel({ context, kind, row }: { context: string; kind: ResourceKind
 
 function WorkloadActions({ context, kind, row }: { context: string; kind: Workload; row: ResourceRow }) {
   const ref = { context, kind, namespace: row.namespace ?? 'default', name: row.name };
+  // What the context's user may not do is disabled with the server's reason (issue 13).
+  const access = useAccess(context, [
+    { verb: 'patch', ...workloadResource(kind), subresource: 'scale', namespace: ref.namespace, name: row.name },
+    { verb: 'patch', ...workloadResource(kind), namespace: ref.namespace, name: row.name },
+  ]);
   const desired = Number((row.cells.ready ?? '').split('/')[1] ?? row.cells.desired ?? 0);
   const [replicas, setReplicas] = useState<number>(Number.isFinite(desired) ? desired : 1);
   useEffect(() => setReplicas(Number.isFinite(desired) ? desired : 1), [row.uid]); // eslint-disable-line react-hooks/exhaustive-deps
   const action = useAction();
   const [undoTo, setUndoTo] = useState<number | undefined>();
-  const history = useOp('rolloutHistory', ref, { enabled: kind === 'Deployment' });
+  const history = useOp('rolloutHistory', ref);
   // A rollout made elsewhere (kubectl, CI) shows up in the live row: read the history again then.
   const rollout = `${row.cells.images}|${row.cells.upToDate}|${row.status}`;
   useEffect(() => {
-    if (kind === 'Deployment') void history.refetch();
+    void history.refetch();
   }, [rollout]); // eslint-disable-line react-hooks/exhaustive-deps
   const [done, setDone] = useState<string | undefined>();
   const act = async (key: string, fn: () => Promise<unknown>, msg: string) => {
@@ -104,55 +111,53 @@ function WorkloadActions({ context, kind, row }: { context: string; kind: Worklo
       {kind !== 'DaemonSet' && (
         <Group align="flex-end" gap="sm">
           <NumberInput label="Replicas" min={0} max={1000} value={replicas} onChange={(v) => setReplicas(Number(v) || 0)} w={120} />
-          <Button onClick={() => void act('scale', () => call('scaleWorkload', { ...ref, replicas }), `Scaled to ${replicas}.`)} loading={action.pending === 'scale'}>
+          <GuardedButton denied={access.denied(0)} onClick={() => void act('scale', () => call('scaleWorkload', { ...ref, replicas }), `Scaled to ${replicas}.`)} loading={action.pending === 'scale'}>
             Scale
-          </Button>
+          </GuardedButton>
         </Group>
       )}
       <Group gap="sm">
-        <Button variant="default" onClick={() => void act('restart', () => call('rolloutRestart', ref), 'Restart started: pods are replaced one by one.')} loading={action.pending === 'restart'}>
+        <GuardedButton denied={access.denied(1)} variant="default" onClick={() => void act('restart', () => call('rolloutRestart', ref), 'Restart started: pods are replaced one by one.')} loading={action.pending === 'restart'}>
           Rollout restart
-        </Button>
+        </GuardedButton>
       </Group>
-      {kind === 'Deployment' && (
-        <div>
-          <Text fw={600} mb={6}>
-            Rollout history
-          </Text>
-          {history.isPending && <Loading label="Reading revisions" />}
-          {history.error && <ErrorNotice error={history.error} />}
-          {history.data && (
-            <Table fz="sm" aria-label="Rollout history">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Revision</Table.Th>
-                  <Table.Th>Images</Table.Th>
-                  <Table.Th>Age</Table.Th>
-                  <Table.Th />
+      <div>
+        <Text fw={600} mb={6}>
+          Rollout history
+        </Text>
+        {history.isPending && <Loading label="Reading revisions" />}
+        {history.error && <ErrorNotice error={history.error} />}
+        {history.data && (
+          <Table fz="sm" aria-label="Rollout history">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Revision</Table.Th>
+                <Table.Th>Images</Table.Th>
+                <Table.Th>Age</Table.Th>
+                <Table.Th />
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {[...history.data.revisions].reverse().map((r) => (
+                <Table.Tr key={r.revision}>
+                  <Table.Td>{r.revision}</Table.Td>
+                  <Table.Td style={{ wordBreak: 'break-all' }}>{r.images.join(', ')}</Table.Td>
+                  <Table.Td>{formatAge(r.created)}</Table.Td>
+                  <Table.Td>
+                    {r.current ? (
+                      <ToneBadge tone="ok" text="current" />
+                    ) : (
+                      <Button size="xs" variant="light" onClick={() => setUndoTo(r.revision)}>
+                        Roll back
+                      </Button>
+                    )}
+                  </Table.Td>
                 </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {[...history.data.revisions].reverse().map((r) => (
-                  <Table.Tr key={r.revision}>
-                    <Table.Td>{r.revision}</Table.Td>
-                    <Table.Td style={{ wordBreak: 'break-all' }}>{r.images.join(', ')}</Table.Td>
-                    <Table.Td>{formatAge(r.created)}</Table.Td>
-                    <Table.Td>
-                      {r.current ? (
-                        <ToneBadge tone="ok" text="current" />
-                      ) : (
-                        <Button size="xs" variant="light" onClick={() => setUndoTo(r.revision)}>
-                          Roll back
-                        </Button>
-                      )}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          )}
-        </div>
-      )}
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </div>
       <ConfirmModal
         opened={undoTo !== undefined}
         title={`Roll back ${row.name}?`}
@@ -160,7 +165,7 @@ function WorkloadActions({ context, kind, row }: { context: string; kind: Worklo
         onClose={() => setUndoTo(undefined)}
         onConfirm={() => void act('undo', () => call('rolloutUndo', { ...ref, revision: undoTo }), `Rolling back to revision ${undoTo}.`)}
       >
-        The pod template of revision {undoTo} replaces the current one, and the deployment rolls out again.
+        The pod template of revision {undoTo} replaces the current one, and the {kind} rolls out again.
       </ConfirmModal>
     </Stack>
   );
@@ -170,6 +175,7 @@ export function DetailsDrawer({ context, kind, row, onClose }: { context: string
   const [tab, setTab] = useState<string | null>('yaml');
   const [confirmDelete, setConfirmDelete] = useState(false);
   const action = useAction();
+  const podAccess = useAccess(context, kind === 'Pod' && row ? [{ verb: 'delete', resource: 'pods', namespace: row.namespace ?? 'default', name: row.name }] : []);
   useEffect(() => setTab(kind === 'Pod' ? 'logs' : isWorkload(kind) ? 'actions' : 'yaml'), [row?.uid, kind]);
   return (
     <Drawer opened={!!row} onClose={onClose} position="right" size="xl" title={row ? <Text fw={700}>{`${kind} ${row.namespace ? `${row.namespace}/` : ''}${row.name}`}</Text> : ''}>
@@ -181,9 +187,9 @@ export function DetailsDrawer({ context, kind, row, onClose }: { context: string
               created {formatAge(row.created)} ago
             </Text>
             {kind === 'Pod' && (
-              <Button size="xs" color="red" variant="light" ml="auto" onClick={() => setConfirmDelete(true)} loading={action.pending === 'delete'}>
+              <GuardedButton denied={podAccess.denied(0)} size="xs" color="red" variant="light" ml="auto" onClick={() => setConfirmDelete(true)} loading={action.pending === 'delete'}>
                 Delete pod
-              </Button>
+              </GuardedButton>
             )}
           </Group>
           {action.error != null && <ErrorNotice error={action.error} onClose={action.clear} />}
@@ -191,6 +197,7 @@ export function DetailsDrawer({ context, kind, row, onClose }: { context: string
             <Tabs.List>
               {isWorkload(kind) && <Tabs.Tab value="actions">Actions</Tabs.Tab>}
               {kind === 'Pod' && <Tabs.Tab value="logs">Logs</Tabs.Tab>}
+              {kind === 'Pod' && <Tabs.Tab value="terminal">Terminal</Tabs.Tab>}
               <Tabs.Tab value="yaml">YAML</Tabs.Tab>
             </Tabs.List>
             <Tabs.Panel value="actions" pt="md">
@@ -198,6 +205,9 @@ export function DetailsDrawer({ context, kind, row, onClose }: { context: string
             </Tabs.Panel>
             <Tabs.Panel value="logs" pt="md">
               {kind === 'Pod' && <LogsPanel key={row.uid} context={context} namespace={row.namespace ?? 'default'} pod={row.name} />}
+            </Tabs.Panel>
+            <Tabs.Panel value="terminal" pt="md">
+              {kind === 'Pod' && <TerminalPanel key={row.uid} context={context} namespace={row.namespace ?? 'default'} pod={row.name} containers={(row.cells.containers ?? '').split(',').filter(Boolean)} />}
             </Tabs.Panel>
             <Tabs.Panel value="yaml" pt="md">
               <YamlPanel context={context} kind={kind} row={row} />
