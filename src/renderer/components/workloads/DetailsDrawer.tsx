@@ -7,6 +7,7 @@ import { GuardedButton, useAccess, workloadResource } from '../../hooks/use-acce
 import { ErrorNotice } from '../ErrorNotice.js';
 import { ConfirmModal, formatAge, Loading } from '../bits.js';
 import { LogsPanel } from './LogsPanel.js';
+import { TerminalPanel } from './TerminalPanel.js';
 import { ToneBadge } from './ResourceTable.js';
 
 type Workload = 'Deployment' | 'StatefulSet' | 'DaemonSet';
@@ -85,11 +86,11 @@ function WorkloadActions({ context, kind, row }: { context: string; kind: Worklo
   useEffect(() => setReplicas(Number.isFinite(desired) ? desired : 1), [row.uid]); // eslint-disable-line react-hooks/exhaustive-deps
   const action = useAction();
   const [undoTo, setUndoTo] = useState<number | undefined>();
-  const history = useOp('rolloutHistory', ref, { enabled: kind === 'Deployment' });
+  const history = useOp('rolloutHistory', ref);
   // A rollout made elsewhere (kubectl, CI) shows up in the live row: read the history again then.
   const rollout = `${row.cells.images}|${row.cells.upToDate}|${row.status}`;
   useEffect(() => {
-    if (kind === 'Deployment') void history.refetch();
+    void history.refetch();
   }, [rollout]); // eslint-disable-line react-hooks/exhaustive-deps
   const [done, setDone] = useState<string | undefined>();
   const act = async (key: string, fn: () => Promise<unknown>, msg: string) => {
@@ -120,45 +121,43 @@ function WorkloadActions({ context, kind, row }: { context: string; kind: Worklo
           Rollout restart
         </GuardedButton>
       </Group>
-      {kind === 'Deployment' && (
-        <div>
-          <Text fw={600} mb={6}>
-            Rollout history
-          </Text>
-          {history.isPending && <Loading label="Reading revisions" />}
-          {history.error && <ErrorNotice error={history.error} />}
-          {history.data && (
-            <Table fz="sm" aria-label="Rollout history">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Revision</Table.Th>
-                  <Table.Th>Images</Table.Th>
-                  <Table.Th>Age</Table.Th>
-                  <Table.Th />
+      <div>
+        <Text fw={600} mb={6}>
+          Rollout history
+        </Text>
+        {history.isPending && <Loading label="Reading revisions" />}
+        {history.error && <ErrorNotice error={history.error} />}
+        {history.data && (
+          <Table fz="sm" aria-label="Rollout history">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Revision</Table.Th>
+                <Table.Th>Images</Table.Th>
+                <Table.Th>Age</Table.Th>
+                <Table.Th />
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {[...history.data.revisions].reverse().map((r) => (
+                <Table.Tr key={r.revision}>
+                  <Table.Td>{r.revision}</Table.Td>
+                  <Table.Td style={{ wordBreak: 'break-all' }}>{r.images.join(', ')}</Table.Td>
+                  <Table.Td>{formatAge(r.created)}</Table.Td>
+                  <Table.Td>
+                    {r.current ? (
+                      <ToneBadge tone="ok" text="current" />
+                    ) : (
+                      <Button size="xs" variant="light" onClick={() => setUndoTo(r.revision)}>
+                        Roll back
+                      </Button>
+                    )}
+                  </Table.Td>
                 </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {[...history.data.revisions].reverse().map((r) => (
-                  <Table.Tr key={r.revision}>
-                    <Table.Td>{r.revision}</Table.Td>
-                    <Table.Td style={{ wordBreak: 'break-all' }}>{r.images.join(', ')}</Table.Td>
-                    <Table.Td>{formatAge(r.created)}</Table.Td>
-                    <Table.Td>
-                      {r.current ? (
-                        <ToneBadge tone="ok" text="current" />
-                      ) : (
-                        <Button size="xs" variant="light" onClick={() => setUndoTo(r.revision)}>
-                          Roll back
-                        </Button>
-                      )}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          )}
-        </div>
-      )}
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </div>
       <ConfirmModal
         opened={undoTo !== undefined}
         title={`Roll back ${row.name}?`}
@@ -166,7 +165,7 @@ function WorkloadActions({ context, kind, row }: { context: string; kind: Worklo
         onClose={() => setUndoTo(undefined)}
         onConfirm={() => void act('undo', () => call('rolloutUndo', { ...ref, revision: undoTo }), `Rolling back to revision ${undoTo}.`)}
       >
-        The pod template of revision {undoTo} replaces the current one, and the deployment rolls out again.
+        The pod template of revision {undoTo} replaces the current one, and the {kind} rolls out again.
       </ConfirmModal>
     </Stack>
   );
@@ -198,6 +197,7 @@ export function DetailsDrawer({ context, kind, row, onClose }: { context: string
             <Tabs.List>
               {isWorkload(kind) && <Tabs.Tab value="actions">Actions</Tabs.Tab>}
               {kind === 'Pod' && <Tabs.Tab value="logs">Logs</Tabs.Tab>}
+              {kind === 'Pod' && <Tabs.Tab value="terminal">Terminal</Tabs.Tab>}
               <Tabs.Tab value="yaml">YAML</Tabs.Tab>
             </Tabs.List>
             <Tabs.Panel value="actions" pt="md">
@@ -205,6 +205,9 @@ export function DetailsDrawer({ context, kind, row, onClose }: { context: string
             </Tabs.Panel>
             <Tabs.Panel value="logs" pt="md">
               {kind === 'Pod' && <LogsPanel key={row.uid} context={context} namespace={row.namespace ?? 'default'} pod={row.name} />}
+            </Tabs.Panel>
+            <Tabs.Panel value="terminal" pt="md">
+              {kind === 'Pod' && <TerminalPanel key={row.uid} context={context} namespace={row.namespace ?? 'default'} pod={row.name} containers={(row.cells.containers ?? '').split(',').filter(Boolean)} />}
             </Tabs.Panel>
             <Tabs.Panel value="yaml" pt="md">
               <YamlPanel context={context} kind={kind} row={row} />
