@@ -233,7 +233,7 @@ export const ControlPlaneHealthSchema = z.object({
   version: z.string().optional(),
 });
 export type ControlPlaneHealth = z.infer<typeof ControlPlaneHealthSchema>;
-/** etcd members as etcdctl (in the etcd static pod) sees them; `reason` when they cannot be read. */
+/** etcd members and their health (etcd's API asked from a Paddock node, else etcdctl in the etcd pod); `reason` when they cannot be read. */
 export const EtcdHealthSchema = z.object({
   source: z.string(),
   members: z.array(z.object({ name: z.string(), id: z.string(), clientURLs: z.array(z.string()), healthy: z.boolean(), detail: z.string(), version: z.string().optional(), leader: z.boolean().optional() })),

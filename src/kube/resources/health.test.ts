@@ -27,7 +27,7 @@ describe('control-plane health details', () => {
     const rows = kubeadmCerts(
       {
         certificates: [
-          { name: 'apiserver', expirationDate: in400, certificateAuthority: 'ca' },
+          { name: 'apiserver', expirationDate: in400, caName: 'ca' },
           { name: 'front-proxy-client', expirationDate: in400, missing: true },
         ],
         certificateAuthorities: [{ name: 'ca', expirationDate: in400 }],

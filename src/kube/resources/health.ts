@@ -199,7 +199,7 @@ export async function etcdHealth(conn: Conn, nodes: NodeExec = dockerNodeExec())
 }
 
 interface KubeadmExpiration {
-  certificates?: { name: string; expirationDate: string; residualTime?: number; certificateAuthority?: string; externallyManaged?: boolean; missing?: boolean }[];
+  certificates?: { name: string; expirationDate: string; residualTime?: number; caName?: string; externallyManaged?: boolean; missing?: boolean }[];
   certificateAuthorities?: { name: string; expirationDate: string; residualTime?: number; externallyManaged?: boolean; missing?: boolean }[];
 }
 
@@ -211,7 +211,7 @@ export function kubeadmCerts(out: KubeadmExpiration, node: string): Certs['certs
   for (const c of out.certificates ?? []) {
     if (c.missing) continue;
     const r: Certs['certs'][number] = { name: c.name, expires: c.expirationDate, residualDays: days(c.expirationDate), node };
-    if (c.certificateAuthority) r.authority = c.certificateAuthority;
+    if (c.caName) r.authority = c.caName;
     rows.push(r);
   }
   for (const c of out.certificateAuthorities ?? []) if (!c.missing) rows.push({ name: `${c.name} (CA)`, expires: c.expirationDate, residualDays: days(c.expirationDate), node });
