@@ -15,6 +15,8 @@ export interface LiveList {
   error?: unknown;
   /** The watch broke (the core retries with backoff); rows may be old. */
   watchError?: string;
+  /** Every namespace was asked for but the user may not list them: these rows are of one namespace, and why (issue 13). */
+  narrowedTo?: { namespace: string; reason: string };
 }
 
 export function useLiveResources(context: string | undefined, kind: ResourceKind, namespace: string | undefined): LiveList {
@@ -37,7 +39,7 @@ export function useLiveResources(context: string | undefined, kind: ResourceKind
         if (cancelled) return void call('unwatchResources', { subscriptionId: r.subscriptionId }).catch(() => undefined);
         subscriptionId = r.subscriptionId;
         const newer = early.filter((e) => e.subscriptionId === r.subscriptionId && e.rows).pop();
-        setState({ columns: r.columns, rows: newer?.rows ?? r.rows, loading: false });
+        setState({ columns: r.columns, rows: newer?.rows ?? r.rows, loading: false, ...(r.narrowedTo ? { narrowedTo: r.narrowedTo } : {}) });
       },
       (error: unknown) => !cancelled && setState({ columns: [], rows: [], loading: false, error }),
     );

@@ -106,6 +106,11 @@ export function WorkloadsScreen() {
           Live updates paused, retrying: {list.watchError}
         </Text>
       )}
+      {list.narrowedTo && (
+        <Text size="sm" c="yellow.8" mb="xs" role="status" data-narrowed-to={list.narrowedTo.namespace}>
+          Showing namespace {list.narrowedTo.namespace} only: {list.narrowedTo.reason.replace(/; showing namespace .*$/, '')}.
+        </Text>
+      )}
       {list.loading && !list.error && <Loading label={`Listing ${KIND_TABS.find((t) => t.kind === kind)?.label.toLowerCase()}`} />}
       {list.error != null && <ErrorNotice error={list.error} />}
       {!list.loading && !list.error && rows.length === 0 && (
