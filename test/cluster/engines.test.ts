@@ -115,6 +115,28 @@ describeIf('cluster', reason)('a second Docker engine: DOCKER_HOST, docker conte
     expect(bad.stderr).toContain('no docker context named "no-such-context"');
   });
 
+  it('is reached over tcp:// with TLS: DOCKER_TLS_VERIFY + DOCKER_CERT_PATH, and a docker context holding the certificates', async () => {
+    const tls = { DOCKER_HOST: d.tcpHost, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: d.clientCerts };
+    const st = await sb.paddock(['status', name, '-o', 'json'], { env: tls });
+    expect(st.exitCode, st.all).toBe(0);
+    expect((JSON.parse(st.stdout) as Status).status).toBe('running');
+    const doc = JSON.parse((await sb.paddock(['doctor', '-o', 'json'], { env: tls })).stdout) as { id: string; verdict: string; detail: string }[];
+    expect(doc.find((c) => c.id === 'engine')?.detail).toBe(`${d.tcpHost}, chosen by DOCKER_HOST`);
+    expect(doc.find((c) => c.id === 'docker')?.verdict).toBe('ok');
+    // Verification asked for without the files: a clear error, never an unverified connection.
+    const noCerts = await sb.paddock(['status', name], { env: { ...tls, DOCKER_CERT_PATH: path.join(sb.dir, 'no-certs') } });
+    expect(noCerts.exitCode).not.toBe(0);
+    expect(noCerts.stderr).toContain('ca.pem is missing');
+
+    const tlsCtx = `${ctxName}-tls`;
+    const c = d.clientCerts;
+    const made = await execa('docker', ['context', 'create', tlsCtx, '--docker', `host=${d.tcpHost},ca=${c}/ca.pem,cert=${c}/cert.pem,key=${c}/key.pem`], { env: sb.env, reject: false });
+    expect(made.exitCode, made.stderr).toBe(0);
+    const viaCtx = await sb.paddock(['--docker-context', tlsCtx, 'status', name, '-o', 'json']);
+    expect(viaCtx.exitCode, viaCtx.all).toBe(0);
+    expect((JSON.parse(viaCtx.stdout) as Status).status).toBe('running');
+  });
+
   it('list shows the clusters of both engines, each with its engine named', async () => {
     const created = await execa('docker', ['create', '--name', `${mainName}-control-plane`, '--label', `io.paddock.cluster=${mainName}`, '--label', 'io.paddock.role=control-plane', TEST_NODE_IMAGE]);
     expect(created.exitCode).toBe(0);
@@ -162,11 +184,18 @@ describeIf('cluster', reason)('a second Docker engine: DOCKER_HOST, docker conte
       }),
     );
     expect(ready.status?.addresses?.find((a) => a.type === 'InternalIP')?.address).toBe(before.nodes[0]!.ip);
-    await timed('node Ready → CoreDNS available', () =>
-      waitFor('CoreDNS available', 180_000, async () => {
-        const apps = clients(sb.kubeconfig, `paddock-${name}`).apps;
-        const dep = await apps.readNamespacedDeployment({ name: 'coredns', namespace: 'kube-system' });
-        return (dep.status?.availableReplicas ?? 0) >= 1;
+    // Workloads too: CoreDNS runs again in containers started after the restart, and is ready.
+    await timed('node Ready → CoreDNS running again and ready', () =>
+      waitFor('CoreDNS containers started after the restart and ready', 180_000, async () => {
+        const pods = (await core.listNamespacedPod({ namespace: 'kube-system', labelSelector: 'k8s-app=kube-dns' })).items;
+        return (
+          pods.length > 0 &&
+          pods.every(
+            (p) =>
+              (p.status?.containerStatuses ?? []).length > 0 &&
+              (p.status?.containerStatuses ?? []).every((c) => c.ready && new Date(c.state?.running?.startedAt ?? 0).getTime() > restartedAt - 1000),
+          )
+        );
       }),
     );
 

@@ -18,6 +18,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -29,6 +30,10 @@ export interface SecondDockerd {
   root: string;
   /** unix:///…/docker.sock */
   host: string;
+  /** tcp://127.0.0.1:PORT, TLS with client certificates (--tlsverify). */
+  tcpHost: string;
+  /** ca.pem, cert.pem and key.pem of a client, for DOCKER_CERT_PATH. */
+  clientCerts: string;
   pid(): number | undefined;
   docker(args: string[], opts?: { input?: string }): Promise<{ exitCode?: number; stdout: string; stderr: string }>;
   /** Starts dockerd with the same arguments every time; resolves when it answers. */
@@ -50,13 +55,50 @@ export async function secondDockerdUnavailableReason(): Promise<string | undefin
   return undefined;
 }
 
-function daemonArgs(root: string): string[] {
+/** A throw-away CA, a server certificate for 127.0.0.1 and a client certificate, as `docker --tlsverify` wants them. */
+async function makeCertificates(root: string): Promise<{ server: string; client: string }> {
+  const server = path.join(root, 'tls');
+  const client = path.join(root, 'client');
+  fs.mkdirSync(server);
+  fs.mkdirSync(client);
+  const ssl = (args: string[]) => execa('openssl', args, { cwd: server });
+  const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  await ssl(['req', '-x509', ...key, '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=paddock test CA']);
+  for (const [who, ext] of [
+    ['server', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n'],
+    ['client', 'extendedKeyUsage=clientAuth\n'],
+  ] as const) {
+    fs.writeFileSync(path.join(server, `${who}.ext`), ext);
+    await ssl(['req', ...key, '-keyout', `${who}-key.pem`, '-out', `${who}.csr`, '-subj', `/CN=${who}`]);
+    await ssl(['x509', '-req', '-in', `${who}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', `${who}-cert.pem`, '-days', '1', '-extfile', `${who}.ext`]);
+  }
+  fs.copyFileSync(path.join(server, 'ca.pem'), path.join(client, 'ca.pem'));
+  fs.copyFileSync(path.join(server, 'client-cert.pem'), path.join(client, 'cert.pem'));
+  fs.copyFileSync(path.join(server, 'client-key.pem'), path.join(client, 'key.pem'));
+  return { server, client };
+}
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+function daemonArgs(root: string, tcpHost: string, tls: string): string[] {
   const args = [
     '--config-file', path.join(root, 'daemon.json'),
     '--data-root', path.join(root, 'data'),
     '--exec-root', path.join(root, 'x'),
     '--pidfile', path.join(root, 'docker.pid'),
     '--host', `unix://${path.join(root, 'docker.sock')}`,
+    // TLS applies to tcp listeners only; the unix socket stays plain.
+    '--host', tcpHost,
+    '--tlsverify',
+    '--tlscacert', path.join(tls, 'ca.pem'),
+    '--tlscert', path.join(tls, 'server-cert.pem'),
+    '--tlskey', path.join(tls, 'server-key.pem'),
     '--bridge=none',
     '--iptables=false',
     '--ip-masq=false',
@@ -141,6 +183,9 @@ export async function startSecondDockerd(log: (line: string) => void = (l) => co
   fs.writeFileSync(path.join(root, 'owner'), String(process.pid));
   fs.writeFileSync(path.join(root, 'daemon.json'), '{}\n');
   const host = `unix://${path.join(root, 'docker.sock')}`;
+  const certs = await makeCertificates(root);
+  // Fixed for the engine's life: a restart uses the same arguments.
+  const tcpHost = `tcp://127.0.0.1:${await freePort()}`;
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   const docker = async (args: string[], opts: { input?: string } = {}) => {
@@ -153,11 +198,13 @@ export async function startSecondDockerd(log: (line: string) => void = (l) => co
   const d: SecondDockerd = {
     root,
     host,
+    tcpHost,
+    clientCerts: certs.client,
     pid: () => child?.pid,
     docker,
     async start() {
       const out = fs.openSync(logFile, 'a');
-      const proc = spawn('dockerd', daemonArgs(root), { stdio: ['ignore', out, out], detached: true });
+      const proc = spawn('dockerd', daemonArgs(root, tcpHost, certs.server), { stdio: ['ignore', out, out], detached: true });
       fs.closeSync(out);
       child = proc;
       exited = new Promise((resolve) => proc.once('exit', () => resolve()));
