@@ -2,10 +2,12 @@
  * bench/forward: the same pod, the same cluster, through Paddock's forward
  * (`paddock forward start`, its own process) and through `kubectl
  * port-forward`: throughput of one large download and latency of small
- * requests, each on a new connection. Makes one cluster (deleted at the
- * end) unless --context names an existing one with the busybox image loaded.
+ * requests, each on a new connection. The two run in alternating rounds so
+ * that the load of the machine (shared with other clusters) hits both alike.
+ * Makes one cluster (deleted at the end) unless --context names an existing
+ * one with the busybox image loaded. Writes bench/results/forward-<date>.md.
  *
- *   npx tsx bench/forward.ts [--mb 256] [--requests 200] [--context CTX]
+ *   npx tsx bench/forward.ts [--mb 256] [--requests 200] [--rounds 3] [--context CTX]
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -22,6 +24,8 @@ const arg = (name: string, dflt: string) => {
 };
 const MB = Number(arg('mb', '256'));
 const REQUESTS = Number(arg('requests', '200'));
+const ROUNDS = Number(arg('rounds', '3'));
+const POD = `paddock-bench-${process.pid}`;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paddock-bench-fwd-'));
 const given = arg('context', '');
 const cluster = `bench-fwd-${process.pid}`;
@@ -44,22 +48,28 @@ function fetchOnce(port: number, p: string): Promise<{ bytes: number; ms: number
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
-async function measure(label: string, port: number) {
-  console.log(`measuring ${label} on 127.0.0.1:${port} …`);
-  await waitFor(`${label} to answer`, 60_000, async () => (await fetchOnce(port, '/small').catch(() => undefined)) !== undefined);
-  const throughput: number[] = [];
-  for (let i = 0; i < 2; i++) {
-    const r = await fetchOnce(port, '/big');
-    if (r.bytes !== MB * 1024 * 1024) throw new Error(`${label}: got ${r.bytes} bytes`);
-    throughput.push(r.bytes / 1024 / 1024 / (r.ms / 1000));
-  }
-  const lat: number[] = [];
-  for (let i = 0; i < REQUESTS; i++) lat.push((await fetchOnce(port, '/small')).ms);
-  return { label, mbps: Math.max(...throughput), p50: pct(lat, 50), p99: pct(lat, 99) };
+interface Path {
+  label: string;
+  port: number;
+  mbps: number[];
+  lat: number[];
 }
+
+async function big(p: Path) {
+  const r = await fetchOnce(p.port, '/big');
+  if (r.bytes !== MB * 1024 * 1024) throw new Error(`${p.label}: got ${r.bytes} bytes`);
+  p.mbps.push(r.bytes / 1024 / 1024 / (r.ms / 1000));
+}
+
+async function small(p: Path, n: number) {
+  for (let i = 0; i < n; i++) p.lat.push((await fetchOnce(p.port, '/small')).ms);
+}
+
+const median = (xs: number[]) => pct(xs, 50);
 
 async function main() {
   let fg: ResultPromise | undefined;
+  let fg0: ResultPromise | undefined;
   let kubectl: ResultPromise | undefined;
   try {
     const img = await ensureBusyboxImage();
@@ -72,7 +82,7 @@ async function main() {
     await api.core.createNamespacedPod({
       namespace: 'default',
       body: {
-        metadata: { name: 'paddock-bench' },
+        metadata: { name: POD },
         spec: {
           containers: [
             {
@@ -86,29 +96,67 @@ async function main() {
         },
       },
     });
-    console.log('waiting for pod paddock-bench …');
-    await waitFor('pod paddock-bench Ready', 180_000, async () => (await api.core.readNamespacedPod({ name: 'paddock-bench', namespace: 'default' })).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    console.log(`waiting for pod ${POD} …`);
+    await waitFor(`pod ${POD} Ready`, 180_000, async () => (await api.core.readNamespacedPod({ name: POD, namespace: 'default' })).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
 
     const pPort = await freePort();
-    await paddock(['forward', 'add', 'pod/paddock-bench', `${pPort}:8080`, '--context', context]);
+    await paddock(['forward', 'add', `pod/${POD}`, `${pPort}:8080`, '--context', context]);
     fg = execa('node', [path.resolve('bin/paddock.js'), 'forward', 'start', '--all'], { env, reject: false });
-    const paddockResult = await measure('paddock forward', pPort);
-
+    // The same forward with no streams opened ahead, in its own process and store: what each connection costs without them.
+    const env0 = { ...env, PADDOCK_HOME: path.join(dir, 'home-no-spares'), PADDOCK_FORWARD_SPARES: '0' };
+    const p0Port = await freePort();
+    await execa('node', [path.resolve('bin/paddock.js'), 'forward', 'add', `pod/${POD}`, `${p0Port}:8080`, '--context', context], { env: env0 });
+    fg0 = execa('node', [path.resolve('bin/paddock.js'), 'forward', 'start', '--all'], { env: env0, reject: false });
     const kPort = await freePort();
-    kubectl = execa('kubectl', ['--context', context, 'port-forward', 'pod/paddock-bench', `${kPort}:8080`], { env, reject: false });
-    const kubectlResult = await measure('kubectl port-forward', kPort);
-
-    const rows = [paddockResult, kubectlResult];
-    console.log(`\n${MB} MB download (best of 2) and ${REQUESTS} small requests, each on a new connection:`);
-    console.log('path                     MB/s     p50 ms   p99 ms');
-    for (const r of rows) console.log(`${r.label.padEnd(24)} ${r.mbps.toFixed(1).padStart(7)}  ${r.p50.toFixed(1).padStart(7)}  ${r.p99.toFixed(1).padStart(7)}`);
-    console.log(`throughput ratio paddock/kubectl: ${(paddockResult.mbps / kubectlResult.mbps).toFixed(2)}×`);
+    kubectl = execa('kubectl', ['--context', context, 'port-forward', `pod/${POD}`, `${kPort}:8080`], { env, reject: false });
+    const paths: Path[] = [
+      { label: 'paddock forward', port: pPort, mbps: [], lat: [] },
+      { label: 'paddock, none opened ahead', port: p0Port, mbps: [], lat: [] },
+      { label: 'kubectl port-forward', port: kPort, mbps: [], lat: [] },
+    ];
+    for (const p of paths) await waitFor(`${p.label} to answer`, 60_000, async () => (await fetchOnce(p.port, '/small').catch(() => undefined)) !== undefined);
+    const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+    const started = new Date().toISOString();
+    for (let round = 0; round < ROUNDS; round++) {
+      console.log(`round ${round + 1}/${ROUNDS} …`);
+      // Each round alternates which path goes first.
+      const order = round % 2 ? [...paths].reverse() : paths;
+      for (const p of order) await big(p);
+      for (const p of order) await small(p, Math.ceil(REQUESTS / ROUNDS));
+    }
+    const rows = paths.map((p) => ({ label: p.label, mbps: median(p.mbps), mbpsAll: p.mbps, p50: pct(p.lat, 50), p99: pct(p.lat, 99), n: p.lat.length }));
+    const [pd, , kc] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
+    const table = [
+      '| path | MB/s (median of rounds) | MB/s per round | p50 ms | p99 ms | requests |',
+      '|---|---|---|---|---|---|',
+      ...rows.map((r) => `| ${r.label} | ${r.mbps.toFixed(1)} | ${r.mbpsAll.map((x) => x.toFixed(0)).join(', ')} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.n} |`),
+    ];
+    const ratio = pd.mbps / kc.mbps;
+    const lines = [
+      `# bench/forward — ${started}`,
+      '',
+      `Same cluster (${context}), same pod (busybox httpd), ${MB} MB download and ${REQUESTS} small requests per path, each on a new connection; ${ROUNDS} rounds alternating the two paths. Machine: ${os.cpus().length} cores shared with other clusters; load average at start ${loadAtStart}, at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}.`,
+      '',
+      ...table,
+      '',
+      `| goal | result |`,
+      '|---|---|',
+      `| throughput ≥ 2× kubectl | ${ratio.toFixed(2)}× (${ratio >= 2 ? 'met' : 'not met'}) |`,
+      `| p50 latency ≤ kubectl's | ${pd.p50.toFixed(1)} ms vs ${kc.p50.toFixed(1)} ms (${pd.p50 <= kc.p50 ? 'met' : 'not met'}) |`,
+      '',
+    ];
+    console.log('\n' + lines.join('\n'));
     fs.mkdirSync('bench/results', { recursive: true });
-    fs.writeFileSync(path.join('bench/results', `forward-${new Date().toISOString().slice(0, 19).replace(/:/g, '')}.json`), JSON.stringify({ mb: MB, requests: REQUESTS, rows }, null, 2) + '\n');
+    const out = path.join('bench/results', `forward-${started.slice(0, 10)}.md`);
+    fs.writeFileSync(out, lines.join('\n'));
+    console.log(`wrote ${out}`);
   } finally {
     fg?.kill('SIGINT');
+    fg0?.kill('SIGINT');
     kubectl?.kill('SIGINT');
     await fg?.catch(() => undefined);
+    await fg0?.catch(() => undefined);
+    if (given) await execa('kubectl', ['--context', context, 'delete', 'pod', POD, '--wait=false'], { env, reject: false });
     if (!given) await paddock(['delete', cluster]).catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -204,6 +204,19 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
     expect(r.stderr).toContain('→ stop what uses port');
   });
 
+  it('`forward stop ID` in another process stops a forward the foreground process holds; its other forward goes on', async () => {
+    const r = await sb.paddock(['forward', 'stop', 'svc-web-80']);
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stdout).toContain('svc-web-80: stopped');
+    expect(await isPortFree(svcPort, '127.0.0.1')).toBe(true);
+    const list = JSON.parse((await sb.paddock(['forward', 'list', '-o', 'json'])).stdout) as ForwardInfo[];
+    expect(list.map((f) => [f.id, f.state, f.heldBy])).toEqual([
+      ['svc-web-80', 'stopped', undefined],
+      ['deploy-web-http', 'connected', fg!.pid],
+    ]);
+    expect(await answer(deployPort)).toMatch(/^web-/);
+  });
+
   it('Ctrl-C stops the foreground forwards and frees their ports at once', async () => {
     fg!.kill('SIGINT');
     const r = await fg!;
@@ -247,6 +260,62 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
     expect(changes).toContain(`connected:pod ${pod} port 8080`);
     expect(changes.at(-1)).toBe('stopped:');
     await m.dispose();
+  });
+
+  it('in-process: a server that speaks first greets every connection once, also those started on streams opened ahead and on their replacements', async () => {
+    const busybox = await ensureBusyboxImage();
+    await api.core.createNamespacedPod({
+      namespace: 'default',
+      body: {
+        metadata: { name: 'greeter' },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: 'nc',
+              image: busybox,
+              imagePullPolicy: 'Never',
+              // Says hello on connect, then echoes.
+              command: ['sh', '-c', "exec nc -ll -p 9000 -e sh -c 'echo hello; exec cat'"],
+              readinessProbe: { tcpSocket: { port: 9000 }, periodSeconds: 1 },
+            },
+          ],
+        },
+      },
+    });
+    const m = new ForwardManager({ store: fileForwardStore(path.join(sb.dir, 'greeter-forwards.json')), spares: { size: 2, maxAgeMs: 1500 } });
+    try {
+      await waitFor('pod greeter Ready', 60_000, async () =>
+        (await api.core.readNamespacedPod({ name: 'greeter', namespace: 'default' })).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
+      const f = await m.add({ context, target: 'pod/greeter', namespace: 'default', localPort: 0, remotePort: 9000 });
+      await m.start(f.id);
+      const talk = () =>
+        new Promise<string>((resolve, reject) => {
+          const s = net.connect(f.localPort, '127.0.0.1');
+          let got = '';
+          s.setEncoding('utf8');
+          s.on('data', (d: string) => {
+            got += d;
+            if (got === 'hello\n') s.write('ping\n');
+            if (got.length >= 'hello\nping\n'.length) {
+              resolve(got);
+              s.destroy();
+            }
+          });
+          s.on('error', reject);
+          s.setTimeout(10_000, () => s.destroy(new Error(`timeout with ${JSON.stringify(got)}`)));
+        });
+      const got: string[] = [];
+      for (let i = 0; i < 10; i++) got.push(await talk());
+      await new Promise((r) => setTimeout(r, 2500)); // the streams opened ahead age out and are replaced
+      for (let i = 0; i < 5; i++) got.push(await talk());
+      expect(got).toEqual(Array.from({ length: 15 }, () => 'hello\nping\n'));
+      expect((await m.get(f.id)).connectionsTotal).toBe(15);
+    } finally {
+      await m.dispose();
+      await api.core.deleteNamespacedPod({ name: 'greeter', namespace: 'default' });
+    }
   });
 
   it('`paddock proxy` serves /api/v1/namespaces without credentials and refuses foreign Host headers', async () => {

@@ -23,6 +23,8 @@ interface Fake {
   dropUid?: string;
   /** Streams to this pod uid never answer, like a pod busy shutting down. */
   silentUid?: string;
+  /** Streams take this long to open, like a loaded API server. */
+  openDelayMs?: number;
   /** Sent by the "pod" as soon as a stream opens, like a server that speaks first. */
   greeting?: string;
   /** Streams still open, and by the pod uid they were opened to. */
@@ -61,7 +63,8 @@ async function fakeApi(): Promise<Fake> {
       sock.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, sock, head, (ws) => {
+    const upgrade = (fn: () => void) => (fake.openDelayMs ? setTimeout(fn, fake.openDelayMs) : fn());
+    upgrade(() => wss.handleUpgrade(req, sock, head, (ws) => {
       fake.streams++;
       fake.open++;
       const to = fake.uid;
@@ -82,7 +85,7 @@ async function fakeApi(): Promise<Fake> {
       ws.on('message', (data: Buffer) => {
         if (data[0] === 0 && !silent) ws.send(Buffer.concat([Buffer.from([0]), Buffer.from(data.subarray(1).toString().toUpperCase())]));
       });
-    });
+    }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   fake.url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
@@ -252,7 +255,7 @@ function readN(port: number, n: number, send?: string): Promise<string> {
 }
 
 it('after a connection, the next ones start on streams opened ahead: what the pod sent first reaches each client once; a pod change closes them', async () => {
-  const m2 = new ForwardManager({ store: fileForwardStore(path.join(kube.dir, 'forwards3.json')), connectWaitMs: 3000, spares: { size: 2, maxAgeMs: 60_000 } });
+  const m2 = new ForwardManager({ store: fileForwardStore(path.join(kube.dir, 'forwards3.json')), connectWaitMs: 3000, spares: { size: 2, maxSize: 2, maxAgeMs: 60_000 } });
   try {
     fake.greeting = 'hi ';
     const f = await m2.add({ context: 'fake', target: 'pod/echo', localPort: 0, remotePort: 9000 });
@@ -278,7 +281,7 @@ it('after a connection, the next ones start on streams opened ahead: what the po
 });
 
 it('streams opened ahead are replaced when they age, and not made again while the forward is idle', async () => {
-  const m2 = new ForwardManager({ store: fileForwardStore(path.join(kube.dir, 'forwards4.json')), connectWaitMs: 3000, spares: { size: 1, maxAgeMs: 150, warmMs: 1000 } });
+  const m2 = new ForwardManager({ store: fileForwardStore(path.join(kube.dir, 'forwards4.json')), connectWaitMs: 3000, spares: { size: 1, maxSize: 1, maxAgeMs: 150, warmMs: 1000 } });
   try {
     const f = await m2.add({ context: 'fake', target: 'pod/echo', localPort: 0, remotePort: 9000 });
     await m2.start(f.id);
@@ -354,3 +357,4 @@ it('a process that holds forwards stops one when another process asks (the reque
   expect((await fs.readdir(runtimeDir(m.store.file))).filter((n) => n.includes('.stop.'))).toEqual([]);
   await publishRuntime(m.store.file, []);
 });
+

@@ -65,6 +65,12 @@ interface Running {
   lookupsDone: number;
 }
 
+/** PADDOCK_FORWARD_SPARES=N sets how many streams are opened ahead (0: none), for comparisons such as bench/forward. */
+function sparesFromEnv(): SparePoolOptions | undefined {
+  const v = process.env.PADDOCK_FORWARD_SPARES;
+  return v !== undefined && /^\d+$/.test(v) ? { size: Number(v) } : undefined;
+}
+
 /** A stream opened ahead that ends unanswered this soon after being taken is retried on a new one. */
 const SPARE_RETRY_MS = 1_000;
 const spareKey = (c: Current) => `${c.uid}:${c.port}`;
@@ -395,7 +401,7 @@ export class ForwardManager {
       target: parseTarget(spec.target),
       server: net.createServer({ allowHalfOpen: true, noDelay: true }),
       state: 'waiting',
-      spares: new SparePool(this.opts.spares),
+      spares: new SparePool(this.opts.spares ?? sparesFromEnv()),
       counters: { bytesIn: 0, bytesOut: 0 },
       open: new Set(),
       total: 0,

@@ -9,7 +9,8 @@
  *
  * An open stream is an open TCP connection to the pod's port, so spares are
  * kept only while the forward is in use (a connection in the last WARM_MS),
- * are few, and are replaced after MAX_AGE_MS (before servers' usual idle or
+ * are few (SPARES; more while connections come faster than streams open:
+ * twice rate × opening time more, up to MAX_SPARES), and are replaced after MAX_AGE_MS (before servers' usual idle or
  * handshake timeouts: MySQL's connect_timeout is 10 s). Whatever a spare
  * receives before it is used (a server that speaks first) is kept and handed
  * over with it.
@@ -17,6 +18,9 @@
 import type WebSocket from 'ws';
 
 export const SPARES = 2;
+export const MAX_SPARES = 16;
+/** Connections per second are counted over this window. */
+const RATE_WINDOW_MS = 1_000;
 export const MAX_AGE_MS = 8_000;
 export const WARM_MS = 60_000;
 /** A spare that received more than this before being used is not a plain idle connection: dropped. */
@@ -41,7 +45,10 @@ export interface Taken {
 }
 
 export interface SparePoolOptions {
+  /** Spares kept while the forward is in use; 0 turns them off. */
   size?: number;
+  /** At most this many while connections come fast. */
+  maxSize?: number;
   maxAgeMs?: number;
   warmMs?: number;
 }
@@ -53,6 +60,10 @@ export class SparePool {
   private lastUse = -Infinity;
   private failures = 0;
   private closed = false;
+  /** When recent connections took a stream, for the rate. */
+  private takes: number[] = [];
+  /** How long a stream takes to open (moving average), ms. */
+  private openMs = 50;
   /** Spares opened, for the benchmark and tests. */
   opened = 0;
 
@@ -74,6 +85,7 @@ export class SparePool {
   /** A stream to the current target opened earlier (open or still opening), or undefined. */
   take(key: string): Taken | undefined {
     this.lastUse = Date.now();
+    this.takes.push(this.lastUse);
     this.failures = 0;
     let got: Taken | undefined;
     if (key === this.key) {
@@ -117,8 +129,19 @@ export class SparePool {
     this.drop(s);
   }
 
+  /** Enough spares that connections arriving at the recent rate find one open. */
+  private target(): number {
+    const base = this.opts.size ?? SPARES;
+    if (base === 0) return 0;
+    const since = Date.now() - RATE_WINDOW_MS;
+    while (this.takes.length > 0 && this.takes[0]! < since) this.takes.shift();
+    const rate = this.takes.length / (RATE_WINDOW_MS / 1000);
+    // Those taken while their replacements open, twice over: still open ones left for bursts.
+    return Math.min(this.opts.maxSize ?? MAX_SPARES, base + Math.round((rate * this.openMs * 2) / 1000));
+  }
+
   private refill(): void {
-    const size = this.opts.size ?? SPARES;
+    const size = this.target();
     const warm = Date.now() - this.lastUse < (this.opts.warmMs ?? WARM_MS);
     while (!this.closed && this.opener && warm && this.failures < MAX_FAILURES && this.spares.length < size) this.spares.push(this.make(this.opener));
   }
@@ -140,11 +163,14 @@ export class SparePool {
       req.destroy();
       this.replace(s, true);
     };
+    const onOpen = () => (this.openMs = 0.8 * this.openMs + 0.2 * (Date.now() - s.born));
+    ws.once('open', onOpen);
     ws.on('message', onMessage);
     ws.on('close', onEnd);
     ws.on('error', onEnd);
     ws.on('unexpected-response', onRefused);
     s.detach = () => {
+      ws.off('open', onOpen);
       ws.off('message', onMessage);
       ws.off('close', onEnd);
       ws.off('error', onEnd);
