@@ -45,22 +45,40 @@ describe('per-cluster lock', () => {
 
   it('lets exactly one of many racing processes in, also when they race to take over a stale lock', async () => {
     const moduleUrl = new URL('./cluster-lock.ts', import.meta.url).href;
+    // The winner holds the lock until the test closes its stdin, i.e. until every other process has answered.
     const script = `const { acquireClusterLock } = await import(${JSON.stringify(moduleUrl)});
-      try { const l = acquireClusterLock('dev', 'start'); console.log('won'); await new Promise((r) => setTimeout(r, 4000)); l.release(); }
+      try { const l = acquireClusterLock('dev', 'start'); console.log('won'); process.stdin.resume(); await new Promise((r) => process.stdin.on('end', r)); l.release(); }
       catch (e) { console.log(/is busy: start/.test(e.message) ? 'busy' : 'error ' + e.message); }`;
     for (const stale of [false, true]) {
       if (stale) {
         fs.mkdirSync(path.dirname(lockPath('dev')), { recursive: true });
         fs.writeFileSync(lockPath('dev'), JSON.stringify({ pid: 2 ** 22 + 12345, operation: 'create', since: 'x' }));
       }
-      const outs = await Promise.all(
-        Array.from({ length: 6 }, () => {
-          const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: process.env });
-          let out = '';
-          child.stdout.on('data', (d) => (out += d));
-          return new Promise<string>((resolve) => child.on('exit', () => resolve(out.trim())));
-        }),
+      const children = Array.from({ length: 6 }, () => spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: process.env }));
+      const outs: string[] = [];
+      const exits = children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            let out = '';
+            child.stdout.on('data', (d) => (out += d));
+            child.on('exit', () => {
+              outs.push(out.trim());
+              resolve();
+            });
+          }),
       );
+      // Five answer on their own (busy); then let the winner go (two winners would both wait: give up after 30 s).
+      const deadline = Date.now() + 30_000;
+      await new Promise<void>((resolve) => {
+        const check = setInterval(() => {
+          if (outs.length >= 5 || Date.now() > deadline) {
+            clearInterval(check);
+            resolve();
+          }
+        }, 50);
+      });
+      for (const c of children) c.stdin.end();
+      await Promise.all(exits);
       expect(outs.filter((o) => o === 'won'), outs.join(' | ')).toHaveLength(1);
       expect(outs.filter((o) => o === 'busy')).toHaveLength(5);
       expect(fs.existsSync(lockPath('dev'))).toBe(false);
