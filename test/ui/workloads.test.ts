@@ -300,7 +300,7 @@ spec:
     await meta.getByRole('textbox', { name: 'Taint key' }).fill('dedicated');
     await meta.getByRole('textbox', { name: 'Value' }).nth(1).fill('db');
     await meta.getByRole('button', { name: 'Add taint' }).click();
-    await meta.getByRole('table', { name: 'Taints' }).getByText('dedicated=db').waitFor();
+    await meta.getByRole('list', { name: 'Taints' }).getByText('dedicated=db:NoSchedule').waitFor();
     const node = await core.getNodeMeta({ context, node: nodeName }, ctx);
     expect(node.labels['example.com/tier']).toBe('gold');
     expect(node.taints).toContainEqual({ key: 'dedicated', value: 'db', effect: 'NoSchedule' });
@@ -316,7 +316,7 @@ spec:
     await meta.getByRole('button', { name: 'Remove taint dedicated:NoSchedule' }).click();
     await meta.getByRole('button', { name: 'Remove label example.com/tier' }).click();
     await meta.getByText('example.com/tier=gold').waitFor({ state: 'detached' });
-    await meta.getByText('dedicated=db').waitFor({ state: 'detached' });
+    await meta.getByText('dedicated=db:NoSchedule').waitFor({ state: 'detached' });
     await meta.scrollIntoViewIfNeeded();
     await shot(page, 'node-meta-dark');
     expect(errors).toEqual([]);

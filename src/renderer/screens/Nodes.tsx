@@ -1,4 +1,4 @@
-import { ActionIcon, Alert, Badge, Button, CloseButton, Group, Paper, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, CloseButton, Group, Paper, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { call } from '../client.js';
 import { ConfirmModal, Loading, PageHeader } from '../components/bits.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
@@ -65,24 +65,25 @@ function NodeMetaEditor({ context, node }: { context: string; node: string }) {
                 No taints: any pod may be scheduled here.
               </Text>
             ) : (
-              <Table fz="xs" aria-label="Taints" layout="fixed" w="100%">
-                <Table.Tbody>
-                  {taints.map((t, i) => (
-                    <Table.Tr key={`${t.key}:${t.effect}`}>
-                      <Table.Td ff="monospace" style={{ wordBreak: 'break-all' }}>
-                        {t.key}
-                        {t.value ? `=${t.value}` : ''}
-                      </Table.Td>
-                      <Table.Td w={130}>{t.effect}</Table.Td>
-                      <Table.Td w={40}>
-                        <ActionIcon size="sm" variant="subtle" color="red" aria-label={`Remove taint ${t.key}:${t.effect}`} onClick={() => void save(`rmt-${i}`, { taints: taints.filter((_, j) => j !== i) })}>
-                          ×
-                        </ActionIcon>
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
+              <Group gap={6} role="list" aria-label="Taints">
+                {taints.map((t, i) => (
+                  <Badge
+                    key={`${t.key}:${t.effect}`}
+                    role="listitem"
+                    variant="light"
+                    color="orange"
+                    tt="none"
+                    radius="sm"
+                    size="lg"
+                    rightSection={<CloseButton size="xs" aria-label={`Remove taint ${t.key}:${t.effect}`} onClick={() => void save(`rmt-${i}`, { taints: taints.filter((_, j) => j !== i) })} />}
+                  >
+                    <Text span size="xs" ff="monospace">
+                      {t.key}
+                      {t.value ? `=${t.value}` : ''}:{t.effect}
+                    </Text>
+                  </Badge>
+                ))}
+              </Group>
             )}
             <Group gap="xs" align="flex-end">
               <TextInput size="xs" label="Taint key" placeholder="dedicated" value={taint.key} onChange={(e) => setTaint({ ...taint, key: e.currentTarget.value.trim() })} w={130} />
