@@ -31,9 +31,10 @@ async function runningCluster(runtime: DockerRuntime, name: string): Promise<voi
   }
 }
 
-export function addonHandlers(deps: { runtime: DockerRuntime }): Pick<ApiHandlers, 'listAddons' | 'enableAddon' | 'disableAddon'> {
+export function addonHandlers(deps: { runtime: DockerRuntime }): Pick<ApiHandlers, 'listAddons' | 'listAddonCatalog' | 'enableAddon' | 'disableAddon'> {
   const { runtime } = deps;
   return {
+    listAddonCatalog: async () => ({ addons: loadCatalog().map((e) => info(e, { enabled: false, health: 'disabled', status: 'not enabled' })) }),
     listAddons: async ({ name, addon }) => {
       const catalog = loadCatalog();
       const entries = addon ? [findAddon(addon, catalog)] : catalog;

@@ -49,6 +49,7 @@ export function createCore(overrides: Partial<ApiHandlers> = {}): ApiHandlers {
     listNamespaces: na('namespaces', 'contexts'),
     accessReview: na('access reviews', 'contexts'),
     listAddons: na('addons', 'addons'),
+    listAddonCatalog: na('addons', 'addons'),
     enableAddon: na('addons', 'addons'),
     disableAddon: na('addons', 'addons'),
     listForwards: na('port-forwards', 'port-forwards'),

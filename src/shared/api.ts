@@ -300,6 +300,8 @@ export const api = {
 
   /** With `addon`, only that one, with its slower checks too (`paddock addons status NAME`). */
   listAddons: op(NameInput.extend({ addon: z.string().optional() }), z.object({ addons: z.array(AddonInfoSchema) })),
+  /** The catalog without a cluster (the create wizard's addon choice). */
+  listAddonCatalog: op(Empty, z.object({ addons: z.array(AddonInfoSchema) })),
   enableAddon: op(NameInput.extend({ addon: z.string(), settings: z.record(z.string(), z.string()).optional() }), AddonInfoSchema, { job: true }),
   disableAddon: op(NameInput.extend({ addon: z.string() }), AddonInfoSchema, { job: true }),
 

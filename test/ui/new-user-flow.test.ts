@@ -1,6 +1,6 @@
 // A new user's first minutes, against a real Docker engine and one real
 // cluster: open the GUI, create a cluster in the wizard and watch it to
-// Ready, enable an addon, add a port-forward to a small web server and fetch
+// Ready (with an addon chosen in the wizard), enable another addon, add a port-forward to a small web server and fetch
 // through it, switch kubectl's context to the cluster, delete it. Every
 // screen is photographed in light and dark under test-results/ui/new-user-flow/.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,6 +28,8 @@ const version = TEST_NODE_IMAGE.split(':')[1] ?? '';
 const SHOTS = join(REPO, 'test-results', 'ui', 'new-user-flow');
 /** A cheap addon: one host container and its RBAC. */
 const ADDON = 'load-balancer';
+/** Chosen in the create wizard: a host container and a containerd mirror file. */
+const WIZARD_ADDON = 'registry';
 
 describeIf('ui (real cluster)', reason)('new user flow with a real cluster', () => {
   let env: ReturnType<typeof isolateHome>;
@@ -92,6 +94,10 @@ describeIf('ui (real cluster)', reason)('new user flow with a real cluster', () 
     await page.getByRole('textbox', { name: 'Name' }).fill(name);
     await page.getByRole('textbox', { name: 'Kubernetes version' }).click();
     await page.getByRole('option', { name: version }).click();
+    // One addon chosen in the wizard (enabled once the cluster is Ready), another later from the Addons tab.
+    await page.getByRole('textbox', { name: 'Addons to enable' }).click();
+    await page.getByRole('option', { name: new RegExp(`^${WIZARD_ADDON}`) }).click();
+    await page.keyboard.press('Escape');
     await photograph(page, 'create-wizard');
     const t0 = Date.now();
     await page.getByRole('button', { name: 'Create cluster' }).click();
@@ -117,6 +123,9 @@ describeIf('ui (real cluster)', reason)('new user flow with a real cluster', () 
     await page.getByRole('tab', { name: 'Addons' }).click();
     const addons = page.getByRole('table', { name: 'Addons' });
     await addons.waitFor();
+    const wizardRow = addons.getByRole('row').filter({ has: page.getByText(WIZARD_ADDON, { exact: true }) });
+    await wizardRow.getByRole('switch', { name: `Disable ${WIZARD_ADDON}` }).waitFor({ timeout: 300_000 });
+    await wizardRow.getByText('healthy', { exact: true }).waitFor({ timeout: 60_000 });
     await photograph(page, 'cluster-addons');
     const addonRow = addons.getByRole('row').filter({ has: page.getByText(ADDON, { exact: true }) });
     await addonRow.getByRole('switch', { name: `Enable ${ADDON}` }).click({ force: true });

@@ -1,4 +1,4 @@
-import { Anchor, Button, Group, NumberInput, Paper, SegmentedControl, Select, Stack, Text, TextInput, Textarea } from '@mantine/core';
+import { Anchor, Button, Group, MultiSelect, NumberInput, Paper, SegmentedControl, Select, Stack, Text, TextInput, Textarea } from '@mantine/core';
 import { useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { ClusterNameSchema, type CreateClusterInput } from '../../shared/api.js';
@@ -18,10 +18,15 @@ function nameError(name: string): string | undefined {
 }
 
 /** Starts the job and shows its progress; errors before the job starts become a failed job too. */
-export function startCreate(input: CreateClusterInput, go: (path: string) => void): void {
+export function startCreate(input: CreateClusterInput, go: (path: string) => void, addons: string[] = []): void {
   const opId = newOpId();
   go(`/jobs/${opId}`);
-  call('createCluster', input, { opId }).catch((e: unknown) => {
+  call('createCluster', input, { opId })
+    .then(async (c) => {
+      // Each chosen addon is its own job once the cluster is Ready (Jobs shows them; a failure is reported there).
+      for (const addon of addons) await call('enableAddon', { name: c.name, addon }, { opId: newOpId() }).catch(() => undefined);
+    })
+    .catch((e: unknown) => {
     const known = jobsStore.getSnapshot()[opId];
     if (!known || known.info.state === 'running') {
       const v = e as { code?: string; message?: string; remedy?: string; output?: string };
@@ -52,6 +57,8 @@ export function CreateClusterScreen() {
   const [workers, setWorkers] = useState<number>(prefs.defaultWorkers);
   const [k8s, setK8s] = useState<string | null>(null);
   const [portsText, setPortsText] = useState('');
+  const catalog = useOp('listAddonCatalog', {});
+  const [addons, setAddons] = useState<string[]>([]);
   const ports = useMemo(() => parsePorts(portsText), [portsText]);
   const [yaml, setYaml] = useState('kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n- role: worker\n');
   const nErr = nameError(name);
@@ -69,7 +76,7 @@ export function CreateClusterScreen() {
         : published.length
           ? { name, config: formToKindConfig({ controlPlanes, workers, ports: published }), ...version }
           : { name, controlPlanes, workers, ...version };
-    startCreate(input, navigate);
+    startCreate(input, navigate, addons);
   };
 
   const versionHint = images.error
@@ -176,6 +183,25 @@ export function CreateClusterScreen() {
                   </Button>
                 </Group>
               </>
+            )}
+            {catalog.data && (
+              <MultiSelect
+                label="Addons to enable"
+                description="DNS and storage are always on; these are enabled once the cluster is Ready (each is a job under Jobs)."
+                placeholder={addons.length ? undefined : 'none'}
+                data={catalog.data.addons.filter((a) => !a.defaultEnabled).map((a) => ({ value: a.name, label: a.name }))}
+                renderOption={({ option }) => (
+                  <div>
+                    <Text size="sm">{option.value}</Text>
+                    <Text size="xs" c="dimmed">
+                      {catalog.data.addons.find((a) => a.name === option.value)?.description}
+                    </Text>
+                  </div>
+                )}
+                value={addons}
+                onChange={setAddons}
+                clearable
+              />
             )}
             <Group justify="flex-end">
               <Button variant="default" onClick={() => navigate('/clusters')}>
