@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { V1Pod } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { overlaps } from '../../src/provisioner/network.js';
@@ -41,6 +42,11 @@ interface Status {
   status: string;
   apiServer?: { port: number };
   nodes: { name: string; ip?: string; status: string }[];
+}
+
+function podBack(p: V1Pod, since: number): boolean {
+  const cs = p.status?.containerStatuses ?? [];
+  return cs.length > 0 && cs.every((c) => c.ready && new Date(c.state?.running?.startedAt ?? 0).getTime() > since - 1000);
 }
 
 const reason = (await clusterUnavailableReason()) ?? (await secondDockerdUnavailableReason());
@@ -184,18 +190,16 @@ describeIf('cluster', reason)('a second Docker engine: DOCKER_HOST, docker conte
       }),
     );
     expect(ready.status?.addresses?.find((a) => a.type === 'InternalIP')?.address).toBe(before.nodes[0]!.ip);
-    // Workloads too: CoreDNS runs again in containers started after the restart, and is ready.
-    await timed('node Ready → CoreDNS running again and ready', () =>
-      waitFor('CoreDNS containers started after the restart and ready', 180_000, async () => {
-        const pods = (await core.listNamespacedPod({ namespace: 'kube-system', labelSelector: 'k8s-app=kube-dns' })).items;
-        return (
-          pods.length > 0 &&
-          pods.every(
-            (p) =>
-              (p.status?.containerStatuses ?? []).length > 0 &&
-              (p.status?.containerStatuses ?? []).every((c) => c.ready && new Date(c.state?.running?.startedAt ?? 0).getTime() > restartedAt - 1000),
-          )
-        );
+    // Workloads too: every pod (CoreDNS, the CNI, storage, kube-proxy, the control plane) runs
+    // again in containers started after the restart, and is ready.
+    const notBack: string[] = [];
+    await timed('node Ready → every pod running again and ready', () =>
+      waitFor('every pod back, in containers started after the restart', 240_000, async () => {
+        const pods = (await core.listPodForAllNamespaces()).items;
+        notBack.splice(0, notBack.length, ...pods.filter((p) => !podBack(p, restartedAt)).map((p) => `${p.metadata?.namespace}/${p.metadata?.name} ${p.status?.phase}`));
+        return pods.length > 0 && notBack.length === 0;
+      }).catch((e: Error) => {
+        throw new Error(`${e.message}; not back: ${notBack.join(', ')}`);
       }),
     );
 
