@@ -33,7 +33,10 @@ export function clusterHandlers(deps: CreateDeps): ClusterOps {
         // createCluster reports the invalid input.
       }
       if (name) await rememberCluster(name, runtime.engine).catch(() => undefined);
-      return createCluster(deps, input, ctx);
+      const created = await createCluster(deps, input, ctx);
+      // Again at the end: a `list` from another engine during the create may have found nothing yet and forgotten it.
+      await rememberCluster(created.name, runtime.engine).catch(() => undefined);
+      return created;
     },
     deleteCluster: async ({ name }, ctx) => {
       const progress = new Progress(ctx.opId, ctx.progress);

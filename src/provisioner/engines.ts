@@ -4,7 +4,7 @@
  * reported as down with the reason, never as an engine without clusters.
  */
 import type { ClusterSummary, EngineStatus } from '../shared/api.js';
-import { ErrorCodes, isPaddockError, PaddockError, toPaddockError } from '../shared/errors.js';
+import { ErrorCodes, PaddockError, toPaddockError } from '../shared/errors.js';
 import { readEngineRecords, updateEngineRecords, type EngineRecord } from '../store/engines.js';
 import { clusterContainers, listClusters } from './cluster-state.js';
 import { dockerRuntime, type DockerRuntime } from './runtime/docker.js';
@@ -65,7 +65,7 @@ export async function listClustersAcrossEngines(current: DockerRuntime, runtimeO
     const engine = t.runtime.engine;
     const status: EngineStatus = { name: engine.name, host: engine.host, reason: engine.reason, current: t.isCurrent, state: error ? 'down' : 'up' };
     if (error) {
-      status.error = isPaddockError(error) ? error.message : String(error);
+      status.error = error.message;
       status.clusters = [...new Set(t.remembered)].sort();
     } else {
       for (const c of cs!) clusters.push({ ...c, engine: engine.name });

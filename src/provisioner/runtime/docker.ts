@@ -365,7 +365,7 @@ const shared = new Map<string, DockerRuntime>();
  * settings. Without an engine, the one Docker's rules choose (see engine.ts).
  */
 export function dockerRuntime(engine: Engine = resolveEngine()): DockerRuntime {
-  const key = `${engine.host}|${engine.context ?? ''}|${engine.tls?.certDir ?? ''}`;
+  const key = JSON.stringify(engine);
   let rt = shared.get(key);
   if (!rt) shared.set(key, (rt = new DockerRuntime(engine)));
   return rt;
