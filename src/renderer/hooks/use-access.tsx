@@ -17,7 +17,7 @@ export interface Access {
 }
 
 export function useAccess(context: string, checks: AccessCheck[]): Access {
-  const q = useOp('accessReview', { context, checks }, { enabled: checks.length > 0 });
+  const q = useOp('accessReview', { context, checks }, { enabled: checks.length > 0 && context !== '' });
   const results: AccessResult[] = q.data?.results ?? [];
   return {
     denied: (i) => (results[i] && !results[i].allowed ? (results[i].reason ?? 'not allowed') : undefined),

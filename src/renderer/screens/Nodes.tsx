@@ -4,6 +4,7 @@ import { ConfirmModal, Loading, PageHeader } from '../components/bits.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { ResourceTable, ToneBadge } from '../components/workloads/ResourceTable.js';
 import { useAction, useOp } from '../hooks/use-api.js';
+import { GuardedButton, useAccess } from '../hooks/use-access.js';
 import { useLiveResources, useNow } from '../hooks/use-resources.js';
 import { ContextPicker, useContextParam } from './Workloads.js';
 import { useState } from 'react';
@@ -302,6 +303,8 @@ export function NodesScreen() {
   const [drained, setDrained] = useState<string | undefined>();
   const live = selected && nodes.rows.find((r) => r.uid === selected.uid);
   const cordoned = !!live?.status.includes('SchedulingDisabled');
+  // A user who may read nodes but not change them sees why the buttons are off (issue 13).
+  const access = useAccess(context ?? '', live ? [{ verb: 'patch', resource: 'nodes', name: live.name }, { verb: 'create', resource: 'pods', subresource: 'eviction' }] : []);
   return (
     <>
       <PageHeader title="Nodes" description="Node maintenance and the health of the control plane, for any kubeconfig context." />
@@ -326,7 +329,8 @@ export function NodesScreen() {
               <Text size="sm">
                 Node <strong>{live.name}</strong>:
               </Text>
-              <Button
+              <GuardedButton
+                denied={access.denied(0)}
                 size="xs"
                 variant={cordoned ? 'filled' : 'light'}
                 color={cordoned ? undefined : 'yellow'}
@@ -334,10 +338,10 @@ export function NodesScreen() {
                 onClick={() => void action.run('cordon', () => call('cordonNode', { context, node: live.name, unschedulable: !cordoned }))}
               >
                 {cordoned ? 'Uncordon (allow new pods)' : 'Cordon (no new pods)'}
-              </Button>
-              <Button size="xs" color="red" variant="light" loading={action.pending === 'drain'} onClick={() => setConfirmDrain(true)}>
+              </GuardedButton>
+              <GuardedButton denied={access.denied(0) ?? access.denied(1)} size="xs" color="red" variant="light" loading={action.pending === 'drain'} onClick={() => setConfirmDrain(true)}>
                 Drain
-              </Button>
+              </GuardedButton>
               <ConfirmModal
                 opened={confirmDrain}
                 title={`Drain ${live.name}?`}
