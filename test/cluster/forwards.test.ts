@@ -207,7 +207,7 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
   it('`forward stop ID` in another process stops a forward the foreground process holds; its other forward goes on', async () => {
     const r = await sb.paddock(['forward', 'stop', 'svc-web-80']);
     expect(r.exitCode, r.all).toBe(0);
-    expect(r.stdout).toContain('svc-web-80: stopped');
+    expect(r.all).toContain('svc-web-80: stopped');
     expect(await isPortFree(svcPort, '127.0.0.1')).toBe(true);
     const list = JSON.parse((await sb.paddock(['forward', 'list', '-o', 'json'])).stdout) as ForwardInfo[];
     expect(list.map((f) => [f.id, f.state, f.heldBy])).toEqual([
