@@ -121,8 +121,8 @@ export function ContextsScreen() {
         title="Contexts"
         description="Every context of your kubeconfig, Paddock's and others'. The current one is what kubectl uses."
         actions={
-          <Button variant="default" size="xs" loading={probed.isFetching} onClick={() => void probed.refetch()}>
-            Check clusters
+          <Button variant="default" size="xs" disabled={probed.isFetching} onClick={() => void probed.refetch()}>
+            {probed.isFetching ? 'Checking clusters…' : 'Check clusters'}
           </Button>
         }
       />
