@@ -94,6 +94,14 @@ describe('limited RBAC', () => {
     await expect(h.listResources({ context: 'team', kind: 'Pod', namespace: 'kube-system' }, ctx)).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('in the namespace "kube-system"') });
     await expect(h.listResources({ context: 'team', kind: 'Node' }, ctx)).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('may not list nodes') });
   });
+
+  it('any other op the server refuses (here: the YAML of a secret) is FORBIDDEN with the server message', async () => {
+    const h = await setup([]);
+    await expect(h.getResourceYaml({ context: 'team', kind: 'Secret', namespace: 'team-a', name: 'db' }, ctx)).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: expect.stringContaining('User "system:serviceaccount:team-a:reader" cannot get resource "secrets"'),
+    });
+  });
 });
 
 describe('a forward whose context disappears', () => {

@@ -9,7 +9,7 @@
  * A list of every namespace that the user may not make falls back to the
  * context's own namespace, and the answer says so (`narrowedTo`).
  */
-import type { AccessCheck, AccessResult, ApiHandlers, OpContext, OpParsedInput, ResourceKind } from '../shared/api.js';
+import { api, type AccessCheck, type AccessResult, type ApiHandlers, type OpContext, type OpParsedInput, type ResourceKind } from '../shared/api.js';
 import { ErrorCodes, PaddockError } from '../shared/errors.js';
 import { readKubeconfig } from './contexts.js';
 import { descriptorOf } from './resources/descriptors.js';
@@ -138,6 +138,18 @@ export function guardWorkloadHandlers<H extends Pick<ApiHandlers, 'listResources
         return await inner(input, ctx);
       } catch (e) {
         // The review said yes but the server refused (a webhook, a policy): still FORBIDDEN, with the server's words.
+        if (isForbidden(e)) throw new PaddockError(ErrorCodes.FORBIDDEN, (e as Error).message, { remedy: (e as PaddockError).remedy, cause: e });
+        throw e;
+      }
+    };
+  }
+  // Every other op that reaches the API (YAML, apply, history, health …): a 403 is FORBIDDEN with the server's words, not an internal error.
+  for (const [op, inner] of Object.entries(handlers)) {
+    if (typeof inner !== 'function' || !(op in api) || op in actionChecks || op === 'listResources' || op === 'watchResources') continue;
+    out[op] = async (input: never, ctx: OpContext) => {
+      try {
+        return await inner(input, ctx);
+      } catch (e) {
         if (isForbidden(e)) throw new PaddockError(ErrorCodes.FORBIDDEN, (e as Error).message, { remedy: (e as PaddockError).remedy, cause: e });
         throw e;
       }
