@@ -7,6 +7,7 @@ describe('describeError', () => {
     ['DOCKER_UNREACHABLE', 'Docker is not running', 'error'],
     ['INVALID_CONFIG', 'Please check the input', 'warning'],
     ['KUBEADM_FAILED', 'Something went wrong', 'error'],
+    ['FORBIDDEN', 'Not allowed for this user', 'warning'],
   ])('%s → %s (%s)', (code, title, tone) => {
     const v = describeError({ code, message: 'm' });
     expect(v.title).toBe(title);

@@ -54,6 +54,10 @@ export function describeError(e: unknown): ErrorView {
       return { ...base, title: 'Not enough resources', tone: 'error' };
     case 'TIMEOUT':
       return { ...base, title: 'Timed out', tone: 'error' };
+    case 'FORBIDDEN':
+      return { ...base, title: 'Not allowed for this user', tone: 'warning' };
+    case 'CONTEXT_NOT_FOUND':
+      return { ...base, title: 'Context not found', tone: 'warning' };
     default:
       return { ...base, title: 'Something went wrong', tone: 'error' };
   }
