@@ -1,4 +1,4 @@
-import { Anchor, Button, Group, Loader, Table, Text, Tooltip } from '@mantine/core';
+import { Alert, Anchor, Button, Group, Loader, Table, Text, Tooltip } from '@mantine/core';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import type { ClusterSummary } from '../../shared/api.js';
@@ -74,13 +74,23 @@ export function ClustersScreen() {
     </Button>
   );
   const clusters = q.data?.clusters ?? [];
+  const engines = q.data?.engines ?? [];
+  const down = engines.filter((e) => e.state === 'down');
+  // Engines are named only when there is more than one to tell apart.
+  const showEngine = engines.length > 1;
   return (
     <>
       <PageHeader title="Clusters" description="Kubernetes clusters running in Docker containers on this machine." actions={create} />
       {action.error != null && <ErrorNotice error={action.error} onClose={action.clear} />}
       {q.isPending && <Loading label="Loading clusters" />}
       {q.error && <ErrorNotice error={q.error} onRetry={() => void q.refetch()} />}
-      {q.data && clusters.length === 0 && (
+      {down.map((e) => (
+        <Alert key={e.host} color="yellow" variant="light" title={`Docker engine ${e.name === e.host ? e.host : `${e.name} (${e.host})`} does not answer`} mb="md">
+          <Text size="sm">{e.error}</Text>
+          {e.clusters?.length ? <Text size="sm">Clusters remembered there: {e.clusters.join(', ')}</Text> : null}
+        </Alert>
+      ))}
+      {q.data && clusters.length === 0 && down.length === 0 && (
         <EmptyState
           title="No clusters yet"
           description="A cluster takes about a minute to create: real Kubernetes, each node a Docker container, with a kubeconfig context ready for kubectl."
@@ -109,7 +119,7 @@ export function ClustersScreen() {
             {clusters.map((c) => {
               const job = runningJobFor(jobs, c.name);
               return (
-                <Table.Tr key={c.name}>
+                <Table.Tr key={`${c.engine ?? ''}/${c.name}`}>
                   <Table.Td>
                     <Anchor component={Link} to={`/clusters/${encodeURIComponent(c.name)}`} fw={600}>
                       {c.name}
@@ -117,6 +127,11 @@ export function ClustersScreen() {
                     <Text size="xs" c="dimmed">
                       {c.context}
                     </Text>
+                    {showEngine && c.engine && (
+                      <Text size="xs" c="dimmed">
+                        Docker engine {c.engine}
+                      </Text>
+                    )}
                   </Table.Td>
                   <Table.Td>
                     {job ? (
