@@ -135,7 +135,7 @@ async function main() {
     const lines = [
       `# bench/forward — ${started}`,
       '',
-      `Same cluster (${context}), same pod (busybox httpd), ${MB} MB download and ${REQUESTS} small requests per path, each on a new connection; ${ROUNDS} rounds alternating the two paths. Machine: ${os.cpus().length} cores shared with other clusters; load average at start ${loadAtStart}, at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}.`,
+      `Same cluster (${context}), same pod (busybox httpd), ${MB} MB download and ${REQUESTS} small requests per path, each on a new connection; ${ROUNDS} rounds, each path in turn (order reversed every other round). Machine: ${os.cpus().length} cores shared with other clusters; load average at start ${loadAtStart}, at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}.`,
       '',
       ...table,
       '',
