@@ -147,9 +147,9 @@ function WorkloadActions({ context, kind, row }: { context: string; kind: Worklo
                     {r.current ? (
                       <ToneBadge tone="ok" text="current" />
                     ) : (
-                      <Button size="xs" variant="light" onClick={() => setUndoTo(r.revision)}>
+                      <GuardedButton denied={access.denied(1)} size="xs" variant="light" onClick={() => setUndoTo(r.revision)}>
                         Roll back
-                      </Button>
+                      </GuardedButton>
                     )}
                   </Table.Td>
                 </Table.Tr>
