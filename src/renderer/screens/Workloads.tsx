@@ -64,7 +64,8 @@ export function ContextPicker({ context, contexts, onChange }: { context: string
 export function WorkloadsScreen() {
   const { params, set, context, contexts } = useContextParam();
   const kind = (KIND_TABS.find((t) => t.kind === params.get('kind'))?.kind ?? 'Deployment') as ResourceKind;
-  const nsParam = params.get('ns') ?? 'default';
+  // Without ?ns=, the context's own namespace (kubectl's default for it): what a namespace-scoped user may read.
+  const nsParam = params.get('ns') ?? contexts.data?.contexts.find((c) => c.name === context)?.namespace ?? 'default';
   const namespace = nsParam === ALL_NAMESPACES || CLUSTER_SCOPED.has(kind) ? undefined : nsParam;
   const namespaces = useOp('listNamespaces', { context: context ?? '' }, { enabled: !!context });
   const list = useLiveResources(context, kind, namespace);
