@@ -20,7 +20,7 @@ import { removeLabelled } from '../support/cleanup.js';
 import { runId } from '../support/paddock.js';
 import { clusterUnavailableReason, describeIf, TEST_NODE_IMAGE } from '../support/tiers.js';
 import { chromiumMissingReason, launchChromium, type LaunchedBrowser } from './browser.js';
-import { isolateHome, REPO, serve } from './harness.js';
+import { axeViolations, isolateHome, REPO, serve } from './harness.js';
 
 const reason = chromiumMissingReason() ?? (await clusterUnavailableReason());
 const name = `ui${runId()}`;
@@ -37,6 +37,8 @@ describeIf('ui (real cluster)', reason)('new user flow with a real cluster', () 
   let core: ApiHandlers;
   let browser: LaunchedBrowser;
   let shot = 0;
+  /** Serious or critical axe-core findings on every screen photographed. */
+  const a11y: string[] = [];
   let stopWatchers: (() => void) | undefined;
 
   /** The screen as it is, in light and in dark (the app follows the system scheme). */
@@ -44,6 +46,11 @@ describeIf('ui (real cluster)', reason)('new user flow with a real cluster', () 
     const n = String(++shot).padStart(2, '0');
     await page.emulateMedia({ colorScheme: 'light' });
     await page.screenshot({ path: join(SHOTS, `${n}-${what}-light.png`), fullPage: true });
+    for (const v of await axeViolations(page)) {
+      // Where: axe is in the page now (axeViolations injected it).
+      const where = (await page.evaluate(`axe.run(document, { runOnly: ['${v.id}'] }).then(r => r.violations.flatMap(x => x.nodes.map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').split('\\n').slice(-1)[0])))`)) as string[];
+      a11y.push(`${what}: ${v.impact} ${v.id} (${v.help}): ${where.join('; ')}`);
+    }
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.screenshot({ path: join(SHOTS, `${n}-${what}-dark.png`), fullPage: true });
     await page.emulateMedia({ colorScheme: 'light' });
@@ -193,6 +200,7 @@ describeIf('ui (real cluster)', reason)('new user flow with a real cluster', () 
     await photograph(page, 'contexts-before');
     await row.getByRole('button', { name: 'Use' }).click();
     await row.getByText('current', { exact: true }).waitFor({ timeout: 15_000 });
+    await page.locator('button[data-loading]').waitFor({ state: 'detached', timeout: 30_000 }); // the reachability probe the switch started
     expect((yaml.load(readFileSync(file, 'utf8')) as { 'current-context': string })['current-context']).toBe(`paddock-${name}`);
     await photograph(page, 'contexts-switched');
 
@@ -215,6 +223,7 @@ describeIf('ui (real cluster)', reason)('new user flow with a real cluster', () 
     await fwdRow.getByRole('button', { name: /Remove forward/ }).click();
     await fwdRow.waitFor({ state: 'detached', timeout: 15_000 });
     expect(errors).toEqual([]);
+    expect(a11y).toEqual([]);
     await page.close();
   }
 });

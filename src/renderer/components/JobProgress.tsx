@@ -69,7 +69,8 @@ export function JobProgress({ job }: { job: JobView }) {
           <Text size="sm" fw={600} mb={4}>
             Log
           </Text>
-          <ScrollArea.Autosize mah={260} viewportRef={logRef}>
+          {/* Focusable, so the log scrolls from the keyboard too. */}
+          <ScrollArea.Autosize mah={260} viewportRef={logRef} viewportProps={{ tabIndex: 0, 'aria-label': 'Log' }}>
             <Code block>{job.log.join('\n')}</Code>
           </ScrollArea.Autosize>
         </div>

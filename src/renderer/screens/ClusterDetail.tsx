@@ -128,7 +128,7 @@ function Kubeconfig({ name }: { name: string }) {
           Paddock already merged this context into your kubeconfig.
         </Text>
       </Group>
-      <Code block style={{ maxHeight: 360, overflow: 'auto' }}>
+      <Code block style={{ maxHeight: 360, overflow: 'auto' }} tabIndex={0} aria-label="Kubeconfig">
         {q.data.kubeconfig}
       </Code>
     </>
