@@ -51,6 +51,9 @@ function podBack(p: V1Pod, since: number): boolean {
 
 const reason = (await clusterUnavailableReason()) ?? (await secondDockerdUnavailableReason());
 
+// Looked at before the second engine starts: the test checks it is still there at the end.
+const hadDocker0 = fs.existsSync('/sys/class/net/docker0');
+
 describeIf('cluster', reason)('a second Docker engine: DOCKER_HOST, docker contexts, list across engines, engine restart', () => {
   let d: SecondDockerd;
   let host = '';
@@ -233,6 +236,8 @@ describeIf('cluster', reason)('a second Docker engine: DOCKER_HOST, docker conte
     expect(names).not.toContain(name);
     expect(names).not.toContain(mainName);
     expect(list.stderr).not.toContain('is down');
+    // The second engine never touched the main engine's default bridge (dockerd --bridge=none deletes docker0).
+    if (hadDocker0) expect(fs.existsSync('/sys/class/net/docker0')).toBe(true);
     const remembered = fs.readFileSync(path.join(sb.env.PADDOCK_HOME!, 'engines.json'), 'utf8');
     expect(remembered).not.toContain(`"${name}"`);
     expect(remembered).not.toContain(`"${mainName}"`);

@@ -3,7 +3,9 @@
  * data-root, exec-root (hence its own containerd), pidfile and config file,
  * beside the machine's engine, which it never touches.
  *
- * - --bridge=none: no default bridge (docker0 belongs to the main engine).
+ * - --bridge=<a bridge of its own>: docker0 belongs to the main engine, and
+ *   --bridge=none is no way out: dockerd then DELETES the link named docker0
+ *   at start-up, cutting the main engine's default network.
  * - --iptables=false: at start-up dockerd's bridge driver removes and
  *   re-creates the DOCKER / DOCKER-ISOLATION chains, which hold the main
  *   engine's rules; a second engine that manages iptables would break the
@@ -86,7 +88,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function daemonArgs(root: string, tcpHost: string, tls: string): string[] {
+function daemonArgs(root: string, tcpHost: string, tls: string, bridge: string): string[] {
   const args = [
     '--config-file', path.join(root, 'daemon.json'),
     '--data-root', path.join(root, 'data'),
@@ -99,7 +101,7 @@ function daemonArgs(root: string, tcpHost: string, tls: string): string[] {
     '--tlscacert', path.join(tls, 'ca.pem'),
     '--tlscert', path.join(tls, 'server-cert.pem'),
     '--tlskey', path.join(tls, 'server-key.pem'),
-    '--bridge=none',
+    `--bridge=${bridge}`,
     '--iptables=false',
     '--ip-masq=false',
   ];
@@ -164,7 +166,22 @@ async function sweepStale(log: (l: string) => void): Promise<void> {
   }
 }
 
+/** The engine's default bridge: a link of its own, made before dockerd starts (named in <root>/bridge). */
+async function makeBridge(root: string): Promise<string> {
+  const name = `pdkd-${path.basename(root).slice(-6)}`.replace(/[^a-zA-Z0-9-]/g, 'x');
+  const octet = 1 + Math.floor(Math.random() * 250);
+  fs.writeFileSync(path.join(root, 'bridge'), name);
+  for (const args of [['link', 'add', name, 'type', 'bridge'], ['addr', 'add', `10.213.${octet}.1/24`, 'dev', name], ['link', 'set', name, 'up']]) {
+    await execa('ip', args);
+  }
+  return name;
+}
+
 async function forceClean(root: string, found: string[]): Promise<void> {
+  const bridge = fs.existsSync(path.join(root, 'bridge')) ? fs.readFileSync(path.join(root, 'bridge'), 'utf8').trim() : '';
+  if (bridge && fs.existsSync(`/sys/class/net/${bridge}`)) {
+    await execa('ip', ['link', 'delete', bridge], { reject: false });
+  }
   for (const pid of processesUnder(root)) {
     found.push(`process ${pid}: ${fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()}`);
     process.kill(pid, 'SIGKILL');
@@ -184,6 +201,7 @@ export async function startSecondDockerd(log: (line: string) => void = (l) => co
   fs.writeFileSync(path.join(root, 'daemon.json'), '{}\n');
   const host = `unix://${path.join(root, 'docker.sock')}`;
   const certs = await makeCertificates(root);
+  const bridge = await makeBridge(root);
   // Fixed for the engine's life: a restart uses the same arguments.
   const tcpHost = `tcp://127.0.0.1:${await freePort()}`;
   let child: ChildProcess | undefined;
@@ -204,7 +222,7 @@ export async function startSecondDockerd(log: (line: string) => void = (l) => co
     docker,
     async start() {
       const out = fs.openSync(logFile, 'a');
-      const proc = spawn('dockerd', daemonArgs(root, tcpHost, certs.server), { stdio: ['ignore', out, out], detached: true });
+      const proc = spawn('dockerd', daemonArgs(root, tcpHost, certs.server, bridge), { stdio: ['ignore', out, out], detached: true });
       fs.closeSync(out);
       child = proc;
       exited = new Promise((resolve) => proc.once('exit', () => resolve()));
@@ -260,6 +278,7 @@ export async function startSecondDockerd(log: (line: string) => void = (l) => co
         const nets = (await docker(['network', 'ls', '--no-trunc', '--filter', 'driver=bridge', '--format', '{{.ID}} {{.Name}}'])).stdout.split('\n').filter(Boolean);
         for (const n of nets) {
           const [id, name] = n.split(' ');
+          if (name === 'bridge') continue; // the engine's default network, on the bridge made for it (removed below)
           found.push(`network ${name}`);
           bridges.push(`br-${id!.slice(0, 12)}`);
           await docker(['network', 'rm', id!]);
