@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createDefaultCore } from '../core/index.js';
 import { EventBus } from '../core/events.js';
 import { startWatchers } from '../core/watchers.js';
+import { startSavedForwards } from '../core/saved-forwards.js';
 import { dockerRuntime } from '../provisioner/runtime/docker.js';
 import { defaultRendererDir } from '../server/static-files.js';
 import { runApp } from './app.js';
@@ -23,8 +24,11 @@ const bus = new EventBus();
 const stopWatching = startWatchers(dockerRuntime(), bus);
 electron.app.on('will-quit', stopWatching);
 
+const core = createDefaultCore({ bus });
+electron.app.whenReady().then(() => startSavedForwards(core, (line) => console.log(`paddock: ${line}`)));
+
 runApp(electron, {
-  core: createDefaultCore({ bus }),
+  core,
   bus,
   rendererDir,
   preloadPath: join(here, '..', 'preload', 'index.cjs'),

@@ -23,11 +23,14 @@ export function registerUiCommand(program: Command, env: CliEnv): void {
         import('../../provisioner/runtime/docker.js'),
         import('../../provisioner/runtime/engine.js'),
       ]);
+      const { startSavedForwards } = await import('../../core/saved-forwards.js');
       const dockerContext = env.flags().dockerContext;
       const bus = new EventBus();
       // Changes made elsewhere (kubectl, another Paddock, docker) reach the page at once.
       const stopWatching = startWatchers(dockerRuntime(resolveEngine({ context: dockerContext })), bus);
-      const server = await runWebUi({ core: createDefaultCore({ bus, dockerContext }), bus, port: o.port, open: o.open });
+      const core = createDefaultCore({ bus, dockerContext });
+      const server = await runWebUi({ core, bus, port: o.port, open: o.open });
+      void startSavedForwards(core, (line) => env.say(line));
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
