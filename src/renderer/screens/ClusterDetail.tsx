@@ -6,6 +6,7 @@ import { PageHeader, StatusBadge, Loading } from '../components/bits.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { useAction, useJobs, useOp } from '../hooks/use-api.js';
 import { ClusterActions, nodeCounts } from './Clusters.js';
+import { maskCredentials } from '../state/mask-credentials.js';
 
 function Fact({ label, children }: { label: string; children: React.ReactNode }) {
   return (
@@ -112,6 +113,7 @@ function Addons({ name }: { name: string }) {
 
 function Kubeconfig({ name }: { name: string }) {
   const q = useOp('getKubeconfig', { name });
+  const [showSecrets, setShowSecrets] = useState(false);
   if (q.isPending) return <Loading label="Loading kubeconfig" />;
   if (q.error) return <ErrorNotice error={q.error} />;
   return (
@@ -124,12 +126,13 @@ function Kubeconfig({ name }: { name: string }) {
             </Button>
           )}
         </CopyButton>
+        <Switch size="xs" label="Show the client key" checked={showSecrets} onChange={(e) => setShowSecrets(e.currentTarget.checked)} />
         <Text size="sm" c="dimmed">
           Paddock already merged this context into your kubeconfig.
         </Text>
       </Group>
       <Code block style={{ maxHeight: 360, overflow: 'auto' }} tabIndex={0} aria-label="Kubeconfig">
-        {q.data.kubeconfig}
+        {showSecrets ? q.data.kubeconfig : maskCredentials(q.data.kubeconfig)}
       </Code>
     </>
   );
