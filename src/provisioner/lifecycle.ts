@@ -5,11 +5,12 @@
 import * as k8s from '@kubernetes/client-node';
 import type { ClusterSummary } from '../shared/api.js';
 import { ErrorCodes, PaddockError } from '../shared/errors.js';
-import { Labels } from '../shared/labels.js';
+import { Labels, NETWORK_NAME } from '../shared/labels.js';
 import type { Progress } from '../shared/progress.js';
 import { adminCredentials, hostServer, standaloneKubeconfig } from './admin-kubeconfig.js';
 import { clusterContainers, getCluster } from './cluster-state.js';
 import type { DockerRuntime } from './runtime/docker.js';
+import type { ContainerInfo } from './runtime/types.js';
 
 const startOrder = (role?: string) => (role === 'load-balancer' ? 0 : role === 'control-plane' ? 1 : 2);
 
@@ -39,7 +40,16 @@ export async function startCluster(runtime: DockerRuntime, name: string, progres
     // Load balancer, then control planes together (etcd needs a quorum), then workers.
     for (const group of [0, 1, 2]) {
       await Promise.all(
-        cs.filter((c) => startOrder(c.labels[Labels.role]) === group).map((c) => (c.state === 'paused' ? runtime.unpauseContainer(c.id) : runtime.startContainer(c.id))),
+        cs
+          .filter((c) => startOrder(c.labels[Labels.role]) === group)
+          .map(async (c) => {
+            if (c.state === 'paused') return runtime.unpauseContainer(c.id);
+            try {
+              await runtime.startContainer(c.id);
+            } catch (e) {
+              throw await addressTaken(runtime, c, e);
+            }
+          }),
       );
     }
   });
@@ -48,6 +58,22 @@ export async function startCluster(runtime: DockerRuntime, name: string, progres
     await progress.step('ready', 'Waiting for the API server and nodes', () => waitNodesReady(runtime, summary, waitSeconds, booted, startedAt));
   }
   return getCluster(runtime, name);
+}
+
+/**
+ * A stopped node's fixed address given to another container (possible on a
+ * `paddock` network made before dynamic addresses got a range of their own):
+ * say which container holds it.
+ */
+async function addressTaken(runtime: DockerRuntime, c: ContainerInfo, e: unknown): Promise<unknown> {
+  const ip = c.labels[Labels.ip];
+  if (!ip || !/address already in use/i.test((e as Error).message)) return e;
+  const net = await runtime.inspectNetwork(NETWORK_NAME).catch(() => undefined);
+  const holder = Object.values(net?.Containers ?? {}).find((x) => x.IPv4Address?.split('/')[0] === ip)?.Name;
+  return new PaddockError(ErrorCodes.DOCKER_FAILED, `cannot start ${c.name}: its address ${ip} is taken by ${holder ? `container "${holder}"` : 'another container'}`, {
+    remedy: `${holder ? `remove or stop "${holder}" (\`docker rm -f ${holder}\`)` : `find it with \`docker network inspect ${NETWORK_NAME}\``}, then run \`paddock start\` again`,
+    cause: e,
+  });
 }
 
 /**
@@ -81,13 +107,30 @@ async function waitNodesReady(runtime: DockerRuntime, summary: ClusterSummary, w
   });
 }
 
+/** Processes (by comm, 15 characters at most) that keep no state of their own. */
+const STATELESS = 'kube-apiserver|kube-controller|kube-scheduler|kube-proxy|coredns';
+
 export async function stopCluster(runtime: DockerRuntime, name: string, progress: Progress): Promise<ClusterSummary> {
   const cs = await containersOf(runtime, name);
   await progress.step('stop', `Stopping ${cs.length} container${cs.length === 1 ? '' : 's'}`, async () => {
     // A paused container cannot receive the stop signal.
     await Promise.all(cs.filter((c) => c.state === 'paused').map((c) => runtime.unpauseContainer(c.id)));
-    // Docker's own default: systemd in the node gives up on pod scopes that ignore
-    // SIGTERM only after 90 s; etcd and containerd are crash-safe, as the restart test shows.
+    // systemd's shutdown waited the whole 10 s grace on the API server's
+    // graceful termination (and CoreDNS's 5 s lame duck), then Docker killed
+    // everything. Those keep no state: with the kubelet stopped first (so it
+    // restarts nothing) they are killed, and the node's shutdown only waits
+    // for etcd and the user's pods. Best effort: a node that cannot exec just stops slower.
+    await Promise.all(
+      cs
+        .filter((c) => c.labels[Labels.role] !== 'load-balancer' && (c.state === 'running' || c.state === 'paused'))
+        .map((c) =>
+          Promise.race([
+            runtime.exec(c.id, ['sh', '-c', `systemctl stop kubelet; pkill -KILL -x '${STATELESS}'; true`]).catch(() => undefined),
+            new Promise((r) => setTimeout(r, 15_000).unref()),
+          ]),
+        ),
+    );
+    // Docker's own default grace: etcd and containerd are crash-safe, as the restart test shows.
     await Promise.all(cs.map((c) => runtime.stopContainer(c.id, 10)));
   });
   return getCluster(runtime, name);

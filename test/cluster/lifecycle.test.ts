@@ -50,7 +50,17 @@ describeIf('cluster', await clusterUnavailableReason())('cluster lifecycle (1 co
 
     const stop = await sb.paddock(['stop', name]);
     expect(stop.exitCode, stop.all).toBe(0);
+    console.log(`stop: ${stop.stderr.match(/✓ Stopping.*/)?.[0]}`);
     expect((await status()).status).toBe('stopped');
+
+    // A container that took a stopped node's address: start says which, and what to do.
+    const cpIp = before.nodes.find((n) => n.name === `${name}-control-plane`)!.ip!;
+    await execa('docker', ['run', '-d', '--name', `${name}-squatter`, '--label', `io.paddock.addon-of=${name}`, '--network', 'paddock', '--ip', cpIp, busybox, 'sleep', '600']);
+    const refused = await sb.paddock(['start', name]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain(`its address ${cpIp} is taken by container "${name}-squatter"`);
+    await execa('docker', ['rm', '-f', `${name}-squatter`]);
+    if ((await status()).status !== 'stopped') expect((await sb.paddock(['stop', name])).exitCode).toBe(0);
 
     // Two real CLI processes, as a user's terminal and the GUI would.
     const starts = await Promise.all([sb.paddock(['start', name]), sb.paddock(['start', name])]);
