@@ -121,14 +121,19 @@ async function clusterMemory(label: string): Promise<number> {
   return sum;
 }
 
-/** The largest processes of a node (resident set), to see where memory goes. */
+/**
+ * The largest processes of a node by anonymous resident memory (RssAnon):
+ * plain RSS also counts the binaries' file pages, which the kernel charges
+ * to whichever cgroup read them first (on a shared machine, often another cluster).
+ */
 async function topProcesses(container: string): Promise<string> {
-  const r = await execa('docker', ['exec', container, 'ps', '-eo', 'rss=,comm=', '--sort=-rss'], { reject: false });
+  const script = 'for s in /proc/[0-9]*/status; do awk \'/^Name:/{n=$2} /^RssAnon:/{print $2, n}\' "$s" 2>/dev/null; done | sort -rn | head -10';
+  const r = await execa('docker', ['exec', container, 'sh', '-c', script], { reject: false });
   return r.stdout
     .split('\n')
-    .slice(0, 9)
+    .filter(Boolean)
     .map((l) => l.trim().split(/\s+/))
-    .map(([rss, comm]) => `${comm} ${Math.round(Number(rss) / 1024)}`)
+    .map(([kb, comm]) => `${comm} ${Math.round(Number(kb) / 1024)}`)
     .join(', ');
 }
 
@@ -167,7 +172,7 @@ async function benchMemory(dir: string): Promise<MemoryResult[]> {
       await new Promise((r) => setTimeout(r, 3000));
     }
     for (const [j, t] of targets.entries()) results[j]!.top = await topProcesses(t.node);
-    for (const r of results) console.log(`${r.tool}: ${mib(stats(r.samples).median)} MiB (top RSS MiB: ${r.top})`);
+    for (const r of results) console.log(`${r.tool}: ${mib(stats(r.samples).median)} MiB (top RssAnon MiB: ${r.top})`);
     return results;
   } finally {
     await paddock(['delete', pName], env);
@@ -217,7 +222,7 @@ async function main(): Promise<void> {
       const s = stats(m.samples);
       lines.push(`| ${m.tool} | ${mib(s.median)} | ${mib(s.min)} | ${mib(s.max)} | ${m.tool === 'paddock' && p && k ? (stats(p.samples).median / stats(k.samples).median).toFixed(2) + '×' : ''} |`);
     }
-    lines.push('', 'Largest processes in the node (resident set, MiB):', '');
+    lines.push('', 'Largest processes in the node (anonymous resident memory, MiB):', '');
     for (const m of memory) lines.push(`- ${m.tool}: ${m.top}`);
     lines.push('');
   }
