@@ -56,8 +56,31 @@ export async function startCluster(runtime: DockerRuntime, name: string, progres
   const summary = await getCluster(runtime, name);
   if (waitSeconds > 0) {
     await progress.step('ready', 'Waiting for the API server and nodes', () => waitNodesReady(runtime, summary, waitSeconds, booted, startedAt));
+    await progress.step('conntrack', 'Clearing connections made before kube-proxy was back', () =>
+      Promise.all(cs.filter((c) => booted.has(c.name) && c.labels[Labels.role] !== 'load-balancer').map((c) => clearEarlyApiConnections(runtime, c.id))),
+    );
   }
   return getCluster(runtime, name);
+}
+
+/**
+ * A booted node has a new network namespace: its pods start at once (their
+ * CNI config survived) and may call the API's service IP before kube-proxy
+ * rewrote its rules. Such a SYN leaves the node un-NATed, and its conntrack
+ * entry keeps every retransmission un-NATed until the client gives up (~30 s:
+ * CoreDNS stayed unready that long). Once the rules are back, those entries
+ * are dropped, so the next retransmission reaches the API server. iptables
+ * mode only; with other modes (or no kube-proxy) this gives up after 20 s.
+ */
+async function clearEarlyApiConnections(runtime: DockerRuntime, container: string): Promise<void> {
+  const script = [
+    'for i in $(seq 1 100); do',
+    `  ip=$(iptables-save -t nat 2>/dev/null | grep '"default/kubernetes:https cluster IP"' | sed -n 's/.*-d \\([0-9.]*\\)\\/32.*/\\1/p' | head -n 1)`,
+    '  [ -n "$ip" ] && break; sleep 0.2',
+    'done',
+    '[ -n "$ip" ] && conntrack -D -p tcp -d "$ip" --state SYN_SENT >/dev/null 2>&1; true',
+  ].join('\n');
+  await runtime.exec(container, ['sh', '-c', script]).catch(() => undefined);
 }
 
 /**
