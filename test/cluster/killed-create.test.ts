@@ -99,7 +99,18 @@ describeIf('cluster', await clusterUnavailableReason())('a create killed with SI
     const name = `t${id}-kill-join`;
     const { child, output } = startCreate(name, 1);
     // Joins may start while kubeadm init finishes (and overlap the CNI install): Docker state says when.
-    await waitFor('kubeadm join running in the worker', 300_000, async () => running(`${name}-worker`, ['pgrep', '-f', 'kubeadm join']));
+    // A join can be over between two looks on a busy machine: the worker's
+    // kubelet.conf (written by the join) while the create still runs counts too.
+    let exited = false;
+    void child.then(() => (exited = true));
+    await waitFor('kubeadm join running in the worker', 300_000, async () => {
+      if (exited) return true;
+      return (
+        (await running(`${name}-worker`, ['pgrep', '-f', 'kubeadm join'])) ||
+        (await running(`${name}-worker`, ['test', '-e', '/etc/kubernetes/kubelet.conf']))
+      );
+    });
+    if (exited) throw new Error(`the create ended before its join was seen:\n${output()}`);
     await killAndCheck(name, child, output);
   });
 });
