@@ -8,6 +8,7 @@ metadata:
   name: coredns
   namespace: kube-system
 spec:
+  replicas: 2
   template:
     spec:
       containers:
@@ -30,6 +31,12 @@ describe('fastCoreDns', () => {
     expect(docs.map((d) => d.kind)).toEqual(['Deployment', 'Service']);
     expect(docs[0]!.spec.template.spec.containers[0].readinessProbe).toEqual({ httpGet: { path: '/ready', port: 8181 }, periodSeconds: 1 });
     expect(docs[1]!.spec.clusterIP).toBe('10.96.0.10');
+  });
+
+  it('keeps the two replicas kubeadm asks for, except on a single node', () => {
+    const replicas = (text: string) => (yaml.loadAll(text) as Array<{ spec: { replicas?: number } }>)[0]!.spec.replicas;
+    expect(replicas(fastCoreDns(printed))).toBe(2);
+    expect(replicas(fastCoreDns(printed, { singleNode: true }))).toBe(1);
   });
 
   it('fails clearly when kubeadm printed no CoreDNS Deployment', () => {

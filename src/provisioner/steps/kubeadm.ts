@@ -48,6 +48,17 @@ export function renderNodeConfig(ctx: CreateContext, node: NodePlan): string {
   });
 }
 
+/**
+ * The kubelet's unit reads /etc/default/kubelet: GOGC=25 there keeps its heap
+ * near its live size, as the control plane's (config.ts), on an idle laptop
+ * cluster (bench/lifecycle). kubeadm (re)starts the kubelet after this.
+ */
+export const KUBELET_ENV = 'GOGC=25\n';
+
+async function writeNodeFiles(ctx: CreateContext, node: NodePlan): Promise<void> {
+  await Promise.all([ctx.exec.writeFile(node.name, KUBEADM_CONFIG_PATH, renderNodeConfig(ctx, node)), ctx.exec.writeFile(node.name, '/etc/default/kubelet', KUBELET_ENV)]);
+}
+
 /** On a kubeadm failure, what the user needs: kubeadm's last lines, the kubelet's, and where the rest is. */
 async function kubeadmFailure(ctx: CreateContext, node: string, e: unknown, what: string): Promise<PaddockError> {
   const kubeadmOut = e instanceof PaddockError ? (e.output ?? '') : String(e);
@@ -70,7 +81,7 @@ export const kubeadmInitStep: Step = {
   title: 'Bootstrapping the control plane (kubeadm init)',
   async run(ctx) {
     const node = ctx.bootstrapNode();
-    await ctx.exec.writeFile(node.name, KUBEADM_CONFIG_PATH, renderNodeConfig(ctx, node));
+    await writeNodeFiles(ctx, node);
     const ha = ctx.plan.nodes.filter((n) => n.role === 'control-plane').length > 1;
     try {
       await ctx.exec.run(node.name, ['kubeadm', 'init', `--config=${KUBEADM_CONFIG_PATH}`, '--skip-token-print', ...(ha ? ['--upload-certs'] : []), '--v=1'], {
@@ -110,31 +121,34 @@ async function installNetworkAndStorage(ctx: CreateContext, stepId: string): Pro
   // kind's manifests are templates over the pod subnet; render it in the node.
   const rendered = texts.map((t) => t!.replaceAll('{{ .PodSubnet }}', ctx.plan.networking.podSubnet).replaceAll('{{.PodSubnet}}', ctx.plan.networking.podSubnet));
   await ctx.exec.run(node, ['kubectl', '--kubeconfig=/etc/kubernetes/admin.conf', 'apply', '-f', '-'], {
-    stdin: [...rendered, fastCoreDns(coredns!)].join('\n---\n'),
+    stdin: [...rendered, fastCoreDns(coredns!, { singleNode: ctx.plan.nodes.length === 1 })].join('\n---\n'),
     stepId,
   });
 }
 
 /**
  * kubeadm's CoreDNS probes readiness every 10 s: a pod not ready at its first
- * probe costs 10 s. The manifest is kubeadm's, with a 1 s period.
+ * probe costs 10 s. The manifest is kubeadm's, with a 1 s period, and one
+ * replica on a single node (a second one there adds ~15 MiB and no
+ * availability).
  */
 interface ManifestDoc {
   kind?: string;
-  spec?: { template?: { spec?: { containers?: Array<{ name?: string; readinessProbe?: { periodSeconds?: number } }> } } };
+  spec?: { replicas?: number; template?: { spec?: { containers?: Array<{ name?: string; readinessProbe?: { periodSeconds?: number } }> } } };
 }
 
-export function fastCoreDns(manifest: string): string {
+export function fastCoreDns(manifest: string, opts: { singleNode?: boolean } = {}): string {
   const docs = yaml.loadAll(manifest).filter((d): d is ManifestDoc => !!d && typeof d === 'object');
   const deployment = docs.find((d) => d.kind === 'Deployment');
   const coredns = deployment?.spec?.template?.spec?.containers?.find((c) => c.name === 'coredns');
   if (!coredns?.readinessProbe) throw new PaddockError(ErrorCodes.KUBEADM_FAILED, 'kubeadm printed no CoreDNS Deployment with a readiness probe');
   coredns.readinessProbe.periodSeconds = 1;
+  if (opts.singleNode && deployment?.spec) deployment.spec.replicas = 1;
   return docs.map((d) => yaml.dump(d, { lineWidth: -1, noRefs: true })).join('---\n');
 }
 
 async function join(ctx: CreateContext, node: NodePlan): Promise<void> {
-  await ctx.exec.writeFile(node.name, KUBEADM_CONFIG_PATH, renderNodeConfig(ctx, node));
+  await writeNodeFiles(ctx, node);
   try {
     await ctx.exec.run(node.name, ['kubeadm', 'join', `--config=${KUBEADM_CONFIG_PATH}`, '--v=1'], { stepId: 'join', errorCode: ErrorCodes.KUBEADM_FAILED });
   } catch (e) {
