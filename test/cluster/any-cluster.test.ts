@@ -14,6 +14,7 @@ import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureBusyboxImage } from '../support/busybox-image.js';
 import { clients, waitFor } from '../support/kube.js';
+import { webDeployment } from '../support/manifests.js';
 import { runId, sandbox } from '../support/paddock.js';
 import { clusterUnavailableReason, describeIf, TEST_NODE_IMAGE } from '../support/tiers.js';
 import { closedPortUrl } from '../../src/kube/testing-servers.js';
@@ -104,32 +105,7 @@ describeIf('cluster', reason)('any kubeconfig context: a kind cluster Paddock di
     api = clients(sb.kubeconfig, kindContext);
     await api.core.createNamespace({ body: { metadata: { name: ns } } });
     const labels = { app: 'web' };
-    await api.apps.createNamespacedDeployment({
-      namespace: ns,
-      body: {
-        metadata: { name: 'web' },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: labels },
-          template: {
-            metadata: { labels },
-            spec: {
-              terminationGracePeriodSeconds: 1,
-              containers: [
-                {
-                  name: 'web',
-                  image: busybox,
-                  imagePullPolicy: 'Never',
-                  command: ['sh', '-c', 'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www'],
-                  ports: [{ name: 'http', containerPort: 8080 }],
-                  readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
-                },
-              ],
-            },
-          },
-        },
-      },
-    });
+    await api.apps.createNamespacedDeployment({ namespace: ns, body: webDeployment(busybox) });
     await api.core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'web' }, spec: { selector: labels, ports: [{ name: 'web', port: 80, targetPort: 'http' }] } } });
 
     // A namespace-scoped user: a ServiceAccount that may read pods, logs, services and deployments in `shop` only.

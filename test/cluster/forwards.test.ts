@@ -12,6 +12,7 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureBusyboxImage } from '../support/busybox-image.js';
 import { clients, waitFor } from '../support/kube.js';
+import { webDeployment } from '../support/manifests.js';
 import { runId, sandbox } from '../support/paddock.js';
 import { clusterUnavailableReason, describeIf, TEST_NODE_IMAGE } from '../support/tiers.js';
 import { freePort, isPortFree } from '../../src/provisioner/ports.js';
@@ -65,32 +66,7 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
     api = clients(sb.kubeconfig, context);
     process.env.KUBECONFIG = sb.kubeconfig; // for the in-process manager below
     const labels = { app: 'web' };
-    await api.apps.createNamespacedDeployment({
-      namespace: 'default',
-      body: {
-        metadata: { name: 'web' },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: labels },
-          template: {
-            metadata: { labels },
-            spec: {
-              terminationGracePeriodSeconds: 1,
-              containers: [
-                {
-                  name: 'web',
-                  image: busybox,
-                  imagePullPolicy: 'Never',
-                  command: ['sh', '-c', 'mkdir -p /www && hostname > /www/index.html && head -c 65536 /dev/zero > /www/64k && exec httpd -f -p 8080 -h /www'],
-                  ports: [{ name: 'http', containerPort: 8080 }],
-                  readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
-                },
-              ],
-            },
-          },
-        },
-      },
-    });
+    await api.apps.createNamespacedDeployment({ namespace: 'default', body: webDeployment(busybox, { extraSetup: 'head -c 65536 /dev/zero > /www/64k' }) });
     await api.core.createNamespacedService({
       namespace: 'default',
       body: { metadata: { name: 'web' }, spec: { selector: labels, ports: [{ name: 'web', port: 80, targetPort: 'http' }] } },

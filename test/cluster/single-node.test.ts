@@ -4,6 +4,7 @@ import yaml from 'js-yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureBusyboxImage } from '../support/busybox-image.js';
 import { clients, isReady, runPod, waitFor } from '../support/kube.js';
+import { webDeployment } from '../support/manifests.js';
 import { runId, sandbox } from '../support/paddock.js';
 import { clusterUnavailableReason, describeIf, TEST_NODE_IMAGE } from '../support/tiers.js';
 import { freePort } from '../../src/provisioner/ports.js';
@@ -78,30 +79,7 @@ describeIf('cluster', await clusterUnavailableReason())('single-node cluster fro
 
   it('runs a 2-replica Deployment whose Service answers from another pod and from the host via a NodePort', async () => {
     const labels = { app: 'web' };
-    await api.apps.createNamespacedDeployment({
-      namespace: 'default',
-      body: {
-        metadata: { name: 'web' },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: labels },
-          template: {
-            metadata: { labels },
-            spec: {
-              containers: [
-                {
-                  name: 'web',
-                  image: busybox,
-                  imagePullPolicy: 'Never',
-                  command: ['sh', '-c', 'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www'],
-                  readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
-                },
-              ],
-            },
-          },
-        },
-      },
-    });
+    await api.apps.createNamespacedDeployment({ namespace: 'default', body: webDeployment(busybox, { replicas: 2 }) });
     await api.core.createNamespacedService({
       namespace: 'default',
       body: { metadata: { name: 'web' }, spec: { type: 'NodePort', selector: labels, ports: [{ port: 80, targetPort: 8080, nodePort: 30080 }] } },
