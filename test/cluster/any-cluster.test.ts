@@ -81,6 +81,8 @@ describeIf('cluster', reason)('any kubeconfig context: a kind cluster Paddock di
   let api: ReturnType<typeof clients>;
   let fg: ResultPromise | undefined;
   let kindCreated = false;
+  // kind leaves its "kind" Docker network behind on delete: removed after the test if the test made it.
+  let kindNetworkExisted = true;
   const env = () => ({ ...sb.env, KUBECONFIG: `${sb.kubeconfig}${path.delimiter}${extra}` });
   const h = guardWorkloadHandlers(workloadHandlers());
 
@@ -95,6 +97,7 @@ describeIf('cluster', reason)('any kubeconfig context: a kind cluster Paddock di
     fs.writeFileSync(cfg, KIND_CONFIG);
     console.log(`any-cluster: kind create cluster --name ${name} --image ${TEST_NODE_IMAGE} …`);
     const started = Date.now();
+    kindNetworkExisted = (await execa('docker', ['network', 'inspect', 'kind'], { reject: false })).exitCode === 0;
     const r = await execa(kindBin, ['create', 'cluster', '--name', name, '--image', TEST_NODE_IMAGE, '--config', cfg, '--kubeconfig', sb.kubeconfig, '--wait', '4m'], { env: sb.env, reject: false, all: true });
     kindCreated = true;
     if (r.exitCode !== 0) throw new Error(`kind create failed (${r.exitCode}):\n${r.all}`);
@@ -156,6 +159,8 @@ describeIf('cluster', reason)('any kubeconfig context: a kind cluster Paddock di
     if (kindCreated) {
       const d = await execa(kindBin, ['delete', 'cluster', '--name', name, '--kubeconfig', sb.kubeconfig], { env: sb.env, reject: false, all: true });
       if (d.exitCode !== 0) console.warn(`kind delete cluster --name ${name} failed:\n${d.all}`);
+      // Refused while another kind cluster still uses it: then it is not ours to remove.
+      if (!kindNetworkExisted) await execa('docker', ['network', 'rm', 'kind'], { reject: false });
     }
     await sb.cleanup([]);
   }, 5 * 60_000);
