@@ -57,6 +57,11 @@ export function nodeName(cluster: string, role: 'control-plane' | 'worker', inde
   return `${cluster}-${role}${index === 1 ? '' : index}`;
 }
 
+/** Several control planes: etcd members to join one by one, certificates to share, a load balancer in front. */
+export function isHighlyAvailable(plan: Pick<ClusterPlan, 'nodes'>): boolean {
+  return plan.nodes.filter((n) => n.role === 'control-plane').length > 1;
+}
+
 export function loadBalancerName(cluster: string): string {
   return `${cluster}-external-load-balancer`;
 }

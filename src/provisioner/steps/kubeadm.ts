@@ -1,7 +1,7 @@
 import yaml from 'js-yaml';
 import { ErrorCodes, PaddockError } from '../../shared/errors.js';
 import { renderKubeadmConfig, type KubeadmNodeData } from '../kubeadm/config.js';
-import type { NodePlan } from '../plan.js';
+import { isHighlyAvailable, type NodePlan } from '../plan.js';
 import type { CreateContext, Step } from './types.js';
 
 export const KUBEADM_CONFIG_PATH = '/kind/kubeadm.conf';
@@ -37,7 +37,7 @@ export function kubeadmDataFor(ctx: CreateContext, node: NodePlan): KubeadmNodeD
     featureGates: plan.featureGates,
     runtimeConfig: plan.runtimeConfig,
     minor,
-    ha: plan.nodes.filter((n) => n.role === 'control-plane').length > 1,
+    ha: isHighlyAvailable(plan),
   };
 }
 
@@ -82,9 +82,8 @@ export const kubeadmInitStep: Step = {
   async run(ctx) {
     const node = ctx.bootstrapNode();
     await writeNodeFiles(ctx, node);
-    const ha = ctx.plan.nodes.filter((n) => n.role === 'control-plane').length > 1;
     try {
-      await ctx.exec.run(node.name, ['kubeadm', 'init', `--config=${KUBEADM_CONFIG_PATH}`, '--skip-token-print', ...(ha ? ['--upload-certs'] : []), '--v=1'], {
+      await ctx.exec.run(node.name, ['kubeadm', 'init', `--config=${KUBEADM_CONFIG_PATH}`, '--skip-token-print', ...(isHighlyAvailable(ctx.plan) ? ['--upload-certs'] : []), '--v=1'], {
         stepId: 'kubeadm-init',
         errorCode: ErrorCodes.KUBEADM_FAILED,
         // Once the bootstrap-token phase is done (kubelet-finalize is next),
