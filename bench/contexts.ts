@@ -14,12 +14,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { listContextInfos, PROBE_TIMEOUT_MS } from '../src/kube/contexts.js';
 import { closedPortUrl, json, startBlackhole, startHttpServer } from '../src/kube/testing-servers.js';
-import { now, stats } from './lib.js';
+import { arg, now, stats } from './lib.js';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
-};
 const RUNS = Number(arg('runs', '5'));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paddock-bench-ctx-'));
 

@@ -16,12 +16,8 @@ import { ensureBusyboxImage } from '../test/support/busybox-image.js';
 import { waitFor } from '../test/support/kube.js';
 import { workloadHandlers } from '../src/kube/resources/handlers.js';
 import type { OpContext, PushEvent } from '../src/shared/api.js';
-import { now, stats } from './lib.js';
+import { arg, now, stats } from './lib.js';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
-};
 const KEYS = Number(arg('keys', '200'));
 const given = arg('context', '');
 const cluster = `bench-exec-${process.pid}`;

@@ -17,11 +17,8 @@ import { execa, type ResultPromise } from 'execa';
 import { ensureBusyboxImage } from '../test/support/busybox-image.js';
 import { clients, waitFor } from '../test/support/kube.js';
 import { freePort } from '../src/provisioner/ports.js';
+import { arg } from './lib.js';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
-};
 const MB = Number(arg('mb', '256'));
 const REQUESTS = Number(arg('requests', '200'));
 const ROUNDS = Number(arg('rounds', '3'));

@@ -16,6 +16,12 @@ export function stats(xs: number[]): { min: number; median: number; max: number;
 
 export const secs = (ms: number) => (ms / 1000).toFixed(1);
 
+/** `--name value` from the command line, else the default. */
+export function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
+}
+
 /** Same definition for every tool: all nodes Ready and CoreDNS with a ready, available replica. */
 export async function waitClusterReady(kubeconfigPath: string, context: string, nodes: number, timeoutMs = 600_000): Promise<void> {
   const kc = new k8s.KubeConfig();

@@ -18,13 +18,8 @@ import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import Docker from 'dockerode';
 import { execa } from 'execa';
-import { ensureKind, kindBin, kindConfig, KIND_VERSION, now, secs, stats, waitClusterReady } from './lib.js';
+import { arg, ensureKind, KIND_VERSION, kindBin, kindConfig, now, secs, stats, waitClusterReady } from './lib.js';
 
-
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
-};
 const RUNS = Number(arg('runs', '3'));
 const IMAGE = arg('image', 'paddock/node:v1.36.3');
 const SHAPES = arg('shapes', 'single,1+2').split(',');
