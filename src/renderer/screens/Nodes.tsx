@@ -125,17 +125,7 @@ function ControlPlaneDetails({ context }: { context: string }) {
       {q.data && (
         <Stack gap="md">
           <div>
-            <Text fw={600} size="sm">
-              etcd members{' '}
-              <Text span size="xs" c="dimmed">
-                ({q.data.etcd.source})
-              </Text>
-            </Text>
-            {q.data.etcd.reason && (
-              <Text size="sm" c="dimmed" role="note">
-                {q.data.etcd.reason}
-              </Text>
-            )}
+            <HealthPartTitle title="etcd members" part={q.data.etcd} />
             {q.data.etcd.members.length > 0 && (
               <Table fz="sm" aria-label="etcd members">
                 <Table.Thead>
@@ -168,17 +158,7 @@ function ControlPlaneDetails({ context }: { context: string }) {
             )}
           </div>
           <div>
-            <Text fw={600} size="sm">
-              Certificates{' '}
-              <Text span size="xs" c="dimmed">
-                ({q.data.certificates.source})
-              </Text>
-            </Text>
-            {q.data.certificates.reason && (
-              <Text size="sm" c="dimmed" role="note">
-                {q.data.certificates.reason}
-              </Text>
-            )}
+            <HealthPartTitle title="Certificates" part={q.data.certificates} />
             {q.data.certificates.certs.length > 0 && (
               <Table fz="sm" aria-label="Certificate expiry">
                 <Table.Thead>
@@ -290,6 +270,25 @@ function ControlPlaneHealth({ context }: { context: string }) {
         </Stack>
       )}
     </Paper>
+  );
+}
+
+/** A part of the health details: its title, where the figures came from, and why it is empty when it is. */
+function HealthPartTitle({ title, part }: { title: string; part: { source: string; reason?: string } }) {
+  return (
+    <>
+      <Text fw={600} size="sm">
+        {title}{' '}
+        <Text span size="xs" c="dimmed">
+          ({part.source})
+        </Text>
+      </Text>
+      {part.reason && (
+        <Text size="sm" c="dimmed" role="note">
+          {part.reason}
+        </Text>
+      )}
+    </>
   );
 }
 
