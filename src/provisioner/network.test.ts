@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dynamicRange, gatewayOf, overlaps, parseRouteTable, pickAddresses, SUBNET_CANDIDATES } from './network.js';
+import { dynamicRange, gatewayOf, isOutdated, overlaps, parseRouteTable, pickAddresses, SUBNET_CANDIDATES } from './network.js';
 
 describe('node addresses', () => {
   it('picks the lowest free addresses, skipping network, gateway and used ones', () => {
@@ -46,5 +46,14 @@ describe('dynamicRange', () => {
   it('is the upper half of the subnet, away from the fixed node addresses picked from the bottom', () => {
     expect(dynamicRange('172.18.0.0/16')).toBe('172.18.128.0/17');
     expect(dynamicRange('10.0.0.0/24')).toBe('10.0.0.128/25');
+  });
+});
+
+describe('isOutdated', () => {
+  const net = (cfg: Record<string, string>) => ({ Name: 'paddock', IPAM: { Config: [cfg] } }) as never;
+  it('replaces networks without a dynamic range or with the gateway Docker picks for that range', () => {
+    expect(isOutdated(net({ Subnet: '172.18.0.0/16', Gateway: '172.18.0.1' }))).toBe(true);
+    expect(isOutdated(net({ Subnet: '172.18.0.0/16', IPRange: '172.18.128.0/17', Gateway: '172.18.128.0' }))).toBe(true);
+    expect(isOutdated(net({ Subnet: '172.18.0.0/16', IPRange: '172.18.128.0/17', Gateway: '172.18.0.1' }))).toBe(false);
   });
 });

@@ -24,6 +24,12 @@ function describe(info: Docker.NetworkInspectInfo): PaddockNetwork | undefined {
   return { name: info.Name, subnet: cfg.Subnet, gateway: cfg.Gateway ?? gatewayOf(cfg.Subnet) };
 }
 
+export function isOutdated(info: Docker.NetworkInspectInfo): boolean {
+  const cfg = info.IPAM?.Config?.find((c) => c.Subnet && c.Subnet.includes('.'));
+  if (!cfg?.Subnet) return false;
+  return !cfg.IPRange || cfg.Gateway !== gatewayOf(cfg.Subnet);
+}
+
 /**
  * The upper half of the subnet, where Docker puts containers that ask for no
  * fixed address (addon proxies, LoadBalancer containers). Node addresses are
@@ -46,9 +52,10 @@ export function gatewayOf(subnet: string): string {
 
 export async function ensurePaddockNetwork(runtime: DockerRuntime, name = NETWORK_NAME, labels: Record<string, string> = {}): Promise<PaddockNetwork> {
   let existing = await runtime.inspectNetwork(name);
-  // Made before dynamic addresses had a range of their own: replace it when
-  // nothing uses it (else addon containers may take a stopped node's address).
-  if (existing && !existing.IPAM?.Config?.some((c) => c.IPRange) && (await runtime.removeNetworkIfUnused(name))) existing = undefined;
+  // Made before dynamic addresses had a range of their own (addon containers
+  // could take a stopped node's address), or with Docker's default gateway for
+  // that range (x.x.128.0): replace it when nothing uses it.
+  if (existing && isOutdated(existing) && (await runtime.removeNetworkIfUnused(name))) existing = undefined;
   if (existing) {
     const d = describe(existing);
     if (d) return d;
@@ -64,7 +71,9 @@ export async function ensurePaddockNetwork(runtime: DockerRuntime, name = NETWOR
   const candidates = SUBNET_CANDIDATES.filter((c) => !routed.some((r) => overlaps(c, r)));
   for (const subnet of candidates) {
     try {
-      await runtime.ensureNetwork(name, { [Labels.cluster + '.network']: 'true', ...labels }, subnet, dynamicRange(subnet));
+      // The gateway is given: with an IPRange, Docker would take the range's
+      // first address (x.x.128.0) and the host would not be at x.x.0.1.
+      await runtime.ensureNetwork(name, { [Labels.cluster + '.network']: 'true', ...labels }, subnet, dynamicRange(subnet), gatewayOf(subnet));
       const info = await runtime.inspectNetwork(name);
       const d = info && describe(info);
       if (d) return d;

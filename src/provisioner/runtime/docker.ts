@@ -67,7 +67,7 @@ export class DockerRuntime {
   // ---------- networks ----------
 
   /** ipRange: the part of the subnet Docker may hand out to containers that ask for no fixed address. */
-  async ensureNetwork(name: string, labels: Record<string, string>, subnet?: string, ipRange?: string): Promise<{ id: string; created: boolean }> {
+  async ensureNetwork(name: string, labels: Record<string, string>, subnet?: string, ipRange?: string, gateway?: string): Promise<{ id: string; created: boolean }> {
     try {
       const existing = await this.docker.listNetworks({ filters: { name: [name] } });
       const exact = existing.find((n) => n.Name === name);
@@ -78,7 +78,7 @@ export class DockerRuntime {
         CheckDuplicate: true,
         Labels: labels,
         Options: { 'com.docker.network.bridge.enable_ip_masquerade': 'true' },
-        ...(subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: subnet, ...(ipRange ? { IPRange: ipRange } : {}) }] } } : {}),
+        ...(subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: subnet, ...(ipRange ? { IPRange: ipRange } : {}), ...(gateway ? { Gateway: gateway } : {}) }] } } : {}),
       });
       return { id: net.id, created: true };
     } catch (e) {
