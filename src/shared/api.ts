@@ -66,6 +66,8 @@ export const CreateClusterInputSchema = z.object({
   configPath: z.string().optional(),
   waitSeconds: z.number().min(0).max(3600).optional(),
   retain: z.boolean().optional(),
+  /** Never pull the node image (offline machines, CI): local, else built from source. */
+  noPull: z.boolean().optional(),
 });
 export type CreateClusterInput = z.input<typeof CreateClusterInputSchema>;
 
@@ -177,6 +179,9 @@ export const ForwardInfoSchema = ForwardSpecSchema.extend({
   /** This process holds the forward; false: it is stopped here, or held by the process `heldBy`. */
   local: z.boolean().optional(),
   heldBy: z.number().optional(),
+  /** How connections reach the pod: straight through a NAT rule in its node container, or through the Kubernetes API; `pathReason` says why not directly. */
+  path: z.enum(['direct', 'api']).optional(),
+  pathReason: z.string().optional(),
 });
 export type ForwardInfo = z.infer<typeof ForwardInfoSchema>;
 
@@ -287,6 +292,8 @@ export const api = {
   listNodeImages: op(Empty, z.object({ images: z.array(NodeImageSchema) })),
   buildNodeImage: op(z.object({ kubernetesVersion: z.string().optional(), name: z.string().optional() }), NodeImageSchema, { job: true }),
   removeNodeImage: op(z.object({ ref: z.string().min(1) }), Void),
+  /** Pulls the pinned upstream node image for a version (by digest) and tags it paddock/node:<version>. */
+  pullNodeImage: op(z.object({ kubernetesVersion: z.string().regex(/^v\d+\.\d+\.\d+$/).optional() }), NodeImageSchema, { job: true }),
 
   /** Read from the kubeconfig files only; with probe, every cluster is contacted too (in parallel, ≤ 3 s in all). */
   listContexts: op(z.object({ probe: z.boolean().optional() }), z.object({ contexts: z.array(ContextInfoSchema), currentContext: z.string().optional() })),
