@@ -12,6 +12,8 @@ import { clusterHandlers } from './clusters.js';
 import { nodeImageHandlers } from './node-images.js';
 import type { NodeImageSource } from '../provisioner/create.js';
 import { buildNodeImage, DEFAULT_KUBERNETES_VERSION, findNodeImage } from '../provisioner/node-image/index.js';
+import { findPulledNodeImage, pullImage, pullNodeImage } from '../provisioner/node-image/pull.js';
+import { pinFor } from '../provisioner/node-image/pins.js';
 import { paddockKubeconfigWriter } from '../kube/paddock-entries.js';
 import { contextHandlers } from '../kube/contexts.js';
 import { ForwardManager } from '../kube/forwards/manager.js';
@@ -41,6 +43,7 @@ export function createCore(overrides: Partial<ApiHandlers> = {}): ApiHandlers {
     listNodeImages: na('node images', 'node images'),
     buildNodeImage: na('node image builds', 'node images'),
     removeNodeImage: na('node image removal', 'node images'),
+    pullNodeImage: na('node image pulls', 'node images'),
     listContexts: na('contexts', 'contexts'),
     useContext: na('contexts', 'contexts'),
     renameContext: na('contexts', 'contexts'),
@@ -97,15 +100,21 @@ export function createDefaultCore(opts: { bus?: EventBus; dockerContext?: string
   const runtime = dockerRuntime(resolveEngine({ context: opts.dockerContext }));
   const nodeImages: NodeImageSource = {
     defaultVersion: DEFAULT_KUBERNETES_VERSION,
-    find: (version) => findNodeImage(version),
+    // Built here (labelled), else the pinned upstream image when it was pulled before.
+    find: async (version) => (await findNodeImage(version)) ?? (await findPulledNodeImage(runtime, version)),
+    pull: async (kubernetesVersion, progress, signal) => {
+      if (!pinFor(kubernetesVersion, DEFAULT_KUBERNETES_VERSION)) return undefined;
+      return pullNodeImage(runtime, { kubernetesVersion, progress, stepId: 'image', signal });
+    },
+    pullRef: (ref, progress, signal) => pullImage(runtime, ref, progress, 'image', signal),
     build: (kubernetesVersion, progress, signal) => buildNodeImage({ kubernetesVersion, progress, signal }),
   };
   const forwards = new ForwardManager({ onChange: () => opts.bus?.emit({ type: 'forwards.changed' }) });
   return createCore({
     version: async () => ({ paddock: PADDOCK_VERSION, node: process.version, defaultKubernetes: DEFAULT_KUBERNETES_VERSION }),
-    doctor: async () => ({ checks: await runDoctor({ runtime, findNodeImage: async () => (await findNodeImage())?.name }) }),
+    doctor: async () => ({ checks: await runDoctor({ runtime, findNodeImage: async () => (await findNodeImage())?.name ?? (await findPulledNodeImage(runtime))?.name }) }),
     ...clusterHandlers({ runtime, nodeImages, kubeconfig: paddockKubeconfigWriter }),
-    ...nodeImageHandlers(),
+    ...nodeImageHandlers(runtime),
     ...contextHandlers,
     ...addonHandlers({ runtime }),
     ...forwardHandlers(forwards),

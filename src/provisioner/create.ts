@@ -12,6 +12,7 @@ import { Progress } from '../shared/progress.js';
 import { logsDir } from '../shared/paths.js';
 import { Labels } from '../shared/labels.js';
 import { planCluster, type ClusterPlan } from './plan.js';
+import { pullAllowedByEnv } from './node-image/pins.js';
 import { assertPortsFree } from './ports.js';
 import { NodeExec } from './node-exec.js';
 import { CREATED_MARKER, getCluster } from './cluster-state.js';
@@ -24,12 +25,58 @@ import { addonsStep, joinStep, kubeadmInitStep } from './steps/kubeadm.js';
 import { waitReadyStep } from './steps/ready.js';
 import type { CreateContext, Step } from './steps/types.js';
 
+export interface FoundNodeImage {
+  name: string;
+  kubernetesVersion: string;
+}
+
 export interface NodeImageSource {
   /** The local image for a version (default version when undefined). */
-  find(kubernetesVersion?: string): Promise<{ name: string; kubernetesVersion: string } | undefined>;
+  find(kubernetesVersion?: string): Promise<FoundNodeImage | undefined>;
+  /**
+   * Pulls the pinned upstream image for a version; undefined when none is
+   * pinned. Fails with IMAGE_MISSING when the registry cannot be reached,
+   * refuses, or serves another digest.
+   */
+  pull?(kubernetesVersion: string | undefined, progress: Progress, signal?: AbortSignal): Promise<FoundNodeImage | undefined>;
+  /** Pulls an image the user named (--image, a node's image in a config); IMAGE_MISSING when it cannot. */
+  pullRef?(ref: string, progress: Progress, signal?: AbortSignal): Promise<void>;
   /** Builds it from source (long: minutes). */
-  build(kubernetesVersion: string | undefined, progress: Progress, signal?: AbortSignal): Promise<{ name: string; kubernetesVersion: string }>;
+  build(kubernetesVersion: string | undefined, progress: Progress, signal?: AbortSignal): Promise<FoundNodeImage>;
   defaultVersion: string;
+}
+
+/**
+ * The node image for a version: local, else the pinned image pulled (unless
+ * pull is off), else built from source. A pull that cannot be had falls back
+ * to the build with one line saying why; Ctrl-C during the pull stops here.
+ */
+export async function resolveNodeImage(
+  source: NodeImageSource,
+  opts: { kubernetesVersion?: string; pull: boolean },
+  progress: Progress,
+  signal?: AbortSignal,
+  stepId = 'image',
+): Promise<FoundNodeImage & { how: 'local' | 'pulled' | 'built' }> {
+  const found = await source.find(opts.kubernetesVersion);
+  if (found) return { ...found, how: 'local' };
+  const version = opts.kubernetesVersion ?? source.defaultVersion;
+  if (opts.pull && source.pull) {
+    try {
+      const pulled = await source.pull(opts.kubernetesVersion, progress, signal);
+      if (pulled) return { ...pulled, how: 'pulled' };
+      progress.log(`no pinned node image to pull for Kubernetes ${version}`, stepId);
+    } catch (e) {
+      if (signal?.aborted) throw signal.reason ?? e;
+      const err = toPaddockError(e);
+      if (err.code !== ErrorCodes.IMAGE_MISSING) throw err;
+      progress.log(`pulling the node image failed, building it instead: ${err.message.split('\n')[0]}`, stepId);
+    }
+  } else if (!opts.pull) {
+    progress.log('pulling node images is off (--no-pull or PADDOCK_NODE_IMAGE_PULL=never)', stepId);
+  }
+  progress.log(`no node image for Kubernetes ${version} here: building one from source (about 15-25 minutes the first time, cached afterwards)`, stepId);
+  return { ...(await source.build(opts.kubernetesVersion, progress, signal)), how: 'built' };
 }
 
 export interface KubeconfigWriter {
@@ -47,11 +94,12 @@ const steps: Step[] = [createNodesStep, waitContainerdStep, containerdPatchesSte
 
 export async function createCluster(deps: CreateDeps, input: CreateClusterInput & { name: string }, op: OpContext): Promise<ClusterSummary> {
   const plan = planCluster(input);
+  const pull = !input.noPull && pullAllowedByEnv();
   await deps.runtime.ping();
-  return withClusterLock(plan.name, 'create', () => createLocked(deps, plan, op));
+  return withClusterLock(plan.name, 'create', () => createLocked(deps, plan, op, pull));
 }
 
-async function createLocked(deps: CreateDeps, plan: ClusterPlan, op: OpContext): Promise<ClusterSummary> {
+async function createLocked(deps: CreateDeps, plan: ClusterPlan, op: OpContext, pull: boolean): Promise<ClusterSummary> {
   const progress = new Progress(op.opId, op.progress);
   const { runtime } = deps;
 
@@ -81,7 +129,7 @@ async function createLocked(deps: CreateDeps, plan: ClusterPlan, op: OpContext):
     bootstrapNode: () => plan.nodes[0]!,
   };
 
-  await progress.step('image', 'Finding the node image', () => resolveImage(deps, plan, ctx));
+  await progress.step('image', 'Finding the node image', () => resolveImage(deps, plan, ctx, pull));
 
   // The kubeconfig entry is written while the cluster gets ready: its write
   // and the re-check that guards it from kubectl (~1 s) then cost nothing.
@@ -151,32 +199,40 @@ function bootstrapToken(): string {
   return `${pick(6)}.${pick(16)}`;
 }
 
-async function resolveImage(deps: CreateDeps, plan: ClusterPlan, ctx: CreateContext): Promise<void> {
+async function resolveImage(deps: CreateDeps, plan: ClusterPlan, ctx: CreateContext, pull: boolean): Promise<void> {
   const { runtime } = deps;
   const explicit = plan.image;
-  if (explicit) {
-    if (!(await runtime.imageExists(explicit))) {
-      throw new PaddockError(ErrorCodes.IMAGE_MISSING, `node image ${explicit} is not on this Docker engine`, {
-        remedy: 'build one with `paddock node-image build`, pull it with `docker pull`, or leave out --image to use the default',
-      });
+  // A named image that is not here is pulled before giving up (unless pull is off).
+  const ensureNamed = async (ref: string, forWhat: string) => {
+    if (await runtime.imageExists(ref)) return;
+    let why = 'pulling is off (--no-pull or PADDOCK_NODE_IMAGE_PULL=never)';
+    if (pull && deps.nodeImages.pullRef) {
+      try {
+        await deps.nodeImages.pullRef(ref, ctx.progress, ctx.signal);
+        return;
+      } catch (e) {
+        if (ctx.signal?.aborted) throw ctx.signal.reason ?? e;
+        const err = toPaddockError(e);
+        if (err.code !== ErrorCodes.IMAGE_MISSING) throw err;
+        why = err.message;
+      }
     }
+    throw new PaddockError(ErrorCodes.IMAGE_MISSING, `node image ${ref}${forWhat} is not on this Docker engine, and ${why}`, {
+      remedy: 'build one with `paddock node-image build`, pull it with `docker pull`, or leave out --image to use the default',
+    });
+  };
+  if (explicit) {
+    await ensureNamed(explicit, '');
     ctx.state.image = explicit;
     ctx.state.kubernetesVersion = plan.kubernetesVersion ?? (await versionOfImage(runtime, explicit));
   } else {
-    let found = await deps.nodeImages.find(plan.kubernetesVersion);
-    if (!found) {
-      const version = plan.kubernetesVersion ?? deps.nodeImages.defaultVersion;
-      ctx.progress.log(`no node image for Kubernetes ${version} here: building one from source (about 15-25 minutes the first time, cached afterwards)`, 'image');
-      found = await deps.nodeImages.build(plan.kubernetesVersion, ctx.progress, ctx.signal);
-    }
+    const found = await resolveNodeImage(deps.nodeImages, { kubernetesVersion: plan.kubernetesVersion, pull }, ctx.progress, ctx.signal);
     ctx.state.image = found.name;
     ctx.state.kubernetesVersion = found.kubernetesVersion;
   }
   for (const n of plan.nodes) if (!n.image) n.image = ctx.state.image;
   for (const n of plan.nodes) {
-    if (n.image !== ctx.state.image && !(await runtime.imageExists(n.image))) {
-      throw new PaddockError(ErrorCodes.IMAGE_MISSING, `node image ${n.image} (for ${n.name}) is not on this Docker engine`, { remedy: 'build or pull it first' });
-    }
+    if (n.image !== ctx.state.image) await ensureNamed(n.image, ` (for ${n.name})`);
   }
 }
 

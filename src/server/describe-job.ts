@@ -7,6 +7,7 @@ const verbs: Partial<Record<OpName, string>> = {
   startCluster: 'Start cluster',
   stopCluster: 'Stop cluster',
   buildNodeImage: 'Build node image',
+  pullNodeImage: 'Pull node image',
   loadImages: 'Load images into',
   enableAddon: 'Enable addon',
   disableAddon: 'Disable addon',
@@ -24,6 +25,7 @@ export function describeJob(op: OpName, input: unknown): string {
     case 'drainNode':
       return `${verb} ${str('node') ?? ''}`.trim();
     case 'buildNodeImage':
+    case 'pullNodeImage':
       return `${verb}${str('kubernetesVersion') ? ` ${str('kubernetesVersion')}` : ''}`;
     default:
       return `${verb}${str('name') ? ` ${str('name')}` : ''}`;

@@ -38,7 +38,8 @@ export function registerClusterCommands(program: Command, env: CliEnv): void {
     .option('--config <file>', "cluster config: a kind 'kind.x-k8s.io/v1alpha4' Cluster file or Paddock's own")
     .option('--wait <duration>', 'wait until nodes and CoreDNS are ready (e.g. 60s, 5m; 0 = do not wait)', parseDuration)
     .option('--retain', 'keep the nodes of a failed create, to debug it', false)
-    .action(async (o: { name: string; controlPlanes?: number; workers?: number; kubernetes?: string; image?: string; config?: string; wait?: number; retain: boolean }) => {
+    .option('--no-pull', 'never pull the node image: use a local one or build it (also PADDOCK_NODE_IMAGE_PULL=never)')
+    .action(async (o: { name: string; controlPlanes?: number; workers?: number; kubernetes?: string; image?: string; config?: string; wait?: number; retain: boolean; pull: boolean }) => {
       let config: string | undefined;
       if (o.config) {
         try {
@@ -57,6 +58,7 @@ export function registerClusterCommands(program: Command, env: CliEnv): void {
         configPath: o.config,
         waitSeconds: o.wait,
         retain: o.retain,
+        ...(o.pull === false ? { noPull: true } : {}),
       });
       if (env.flags().output === 'json') process.stdout.write(JSON.stringify(c, null, 2) + '\n');
       else {

@@ -12,7 +12,7 @@ function mib(bytes: number): string {
 }
 
 export function registerNodeImageCommands(program: Command, env: CliEnv): void {
-  const ni = program.command('node-image').description('build, list and remove node images');
+  const ni = program.command('node-image').description('pull, build, list and remove node images');
   ni.command('build')
     .description('build a node image from source (Go modules + Debian packages), offline; cached by input hash')
     .option('--kubernetes <version>', 'Kubernetes version, e.g. v1.36.3')
@@ -21,6 +21,14 @@ export function registerNodeImageCommands(program: Command, env: CliEnv): void {
       const img = await env.call('buildNodeImage', { kubernetesVersion: o.kubernetes, name: o.name });
       if (env.flags().output === 'json') process.stdout.write(JSON.stringify(img, null, 2) + '\n');
       else process.stdout.write(`${img.name}  ${mib(img.sizeBytes)}  ${img.digest ?? img.id}\n`);
+    });
+  ni.command('pull')
+    .description('pull the pinned upstream node image (kindest/node, by digest) for a version and tag it paddock/node:<version>')
+    .option('--kubernetes <version>', 'Kubernetes version with a pin, e.g. v1.36.4 (default: the pin closest to the default version)')
+    .action(async (o: { kubernetes?: string }) => {
+      const img = await env.call('pullNodeImage', { kubernetesVersion: o.kubernetes });
+      if (env.flags().output === 'json') process.stdout.write(JSON.stringify(img, null, 2) + '\n');
+      else process.stdout.write(`${img.name}  Kubernetes ${img.kubernetesVersion}  ${mib(img.sizeBytes)}  ${img.digest ?? img.id}\n`);
     });
   ni.command('list')
     .alias('ls')
@@ -37,7 +45,7 @@ export function registerNodeImageCommands(program: Command, env: CliEnv): void {
           { header: 'ID', value: (i) => i.id.replace(/^sha256:/, '').slice(0, 12) },
           { header: 'CREATED', value: (i) => i.created },
         ],
-        'No node images. Build one with `paddock node-image build`.',
+        'No node images. Pull one with `paddock node-image pull` or build one with `paddock node-image build`.',
       );
     });
   ni.command('rm')

@@ -40,6 +40,7 @@ export function staleOpsFor(e: PushEvent): OpName[] {
       if (e.job.state === 'running') return [];
       switch (e.job.op) {
         case 'buildNodeImage':
+        case 'pullNodeImage':
           return ['listNodeImages'];
         case 'enableAddon':
         case 'disableAddon':
