@@ -61,6 +61,7 @@ function printForwards(env: CliEnv, forwards: ForwardInfo[]): void {
       { header: 'CONTEXT', value: (f) => f.context },
       { header: 'STATE', value: stateText },
       { header: 'POD', value: (f) => (f.pod ? `${f.pod}:${f.podPort ?? ''}` : '') },
+      { header: 'PATH', value: (f) => (f.path === 'api' && f.pathReason ? `api (${f.pathReason})` : (f.path ?? '')) },
       { header: 'IN/OUT', value: (f) => (f.local ? `${bytes(f.bytesIn)}/${bytes(f.bytesOut)}` : '') },
       { header: 'CONNS', value: (f) => (f.local ? `${f.connections} (${f.connectionsTotal ?? f.connections})` : '') },
       { header: 'AUTO', value: (f) => (f.autoStart ? 'yes' : 'no') },
