@@ -2,8 +2,10 @@
  * Runs saved port-forwards in this process. Each running forward keeps its
  * local port bound and loops: find a ready pod (locate.ts), watch that pod,
  * and when it goes away (deleted, terminating, not ready) end its open
- * connections cleanly and find the next one. Every local connection gets
- * its own portforward WebSocket. Errors (cluster down, forbidden, context
+ * connections cleanly and find the next one. A pod whose node is a
+ * container on this machine's Docker engine is reached directly through a
+ * NAT rule in that node (direct.ts); any other gets one portforward
+ * WebSocket per local connection (the API path). Errors (cluster down, forbidden, context
  * gone) are retried with backoff, so a forward comes back by itself when
  * its cluster answers again.
  */
@@ -25,6 +27,9 @@ import { isPodReady, type PodLike } from './resolve.js';
 import { formatTarget, parseRemotePort, parseTarget, type ForwardTarget } from './target.js';
 import { SparePool, type SparePoolOptions } from './spares.js';
 import { tunnel, type Tunnel, type TunnelCounters } from './tunnel.js';
+import { checkReach, findNode, installRule, isLive, NoDirectPath, newOwner, ownerGone, ownerRuns, removeRules, type DirectAddress, type Installed } from './direct.js';
+import { directTunnel } from './direct-tunnel.js';
+import type { Owner } from './direct-rules.js';
 
 type State = ForwardInfo['state'];
 
@@ -35,6 +40,8 @@ interface Current {
   /** The pod's uid: a pod recreated under the same name (StatefulSet) is another pod. */
   uid: string;
   port: number;
+  /** Set when connections go straight to the pod through the node's NAT rule (direct.ts). */
+  direct?: DirectAddress;
 }
 
 interface Conn {
@@ -63,6 +70,13 @@ interface Running {
   /** Pod lookups started and finished, so a failed connection can wait for one that started after it failed. */
   lookupsStarted: number;
   lookupsDone: number;
+  /** Which path the current pod is reached by, and why not directly. */
+  path?: 'direct' | 'api';
+  pathReason?: string;
+  /** The forward's NAT rule in a node container, while it has one. */
+  installed?: Installed;
+  /** A node container the direct path did not work with lately (unreachable from here), and why. */
+  noDirect?: { container: string; until: number; reason: string };
 }
 
 /** PADDOCK_FORWARD_SPARES=N sets how many streams are opened ahead (0: none), for comparisons such as bench/forward. */
@@ -73,6 +87,10 @@ function sparesFromEnv(): SparePoolOptions | undefined {
 
 /** A stream opened ahead that ends unanswered this soon after being taken is retried on a new one. */
 const SPARE_RETRY_MS = 1_000;
+/** A node container the direct path could not reach is not tried again for this long. */
+const NO_DIRECT_MS = 5 * 60_000;
+/** PADDOCK_FORWARD_PATH=api keeps every forward on the API path (benchmarks, tests of that path). */
+const forcedApi = () => process.env.PADDOCK_FORWARD_PATH === 'api';
 const spareKey = (c: Current) => `${c.uid}:${c.port}`;
 
 export interface ForwardStateChange {
@@ -141,6 +159,8 @@ export class ForwardManager {
   private storeWatcher: fs.FSWatcher | undefined;
   private requestWatcher: fs.FSWatcher | undefined;
   private known = new Set<string>();
+  /** Names this manager in the NAT rules it owns, so other processes can tell them from stale ones. */
+  private readonly owner: Owner = newOwner();
 
   constructor(private readonly opts: ForwardManagerOptions = {}) {
     this.store = opts.store ?? fileForwardStore();
@@ -229,6 +249,7 @@ export class ForwardManager {
       const r = await this.listen(spec);
       this.failed.delete(id);
       this.running.set(id, r);
+      ownerRuns(this.owner, id, true);
       this.setState(r, 'waiting', 'starting');
       const first = new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 3000);
@@ -307,6 +328,7 @@ export class ForwardManager {
     this.requestWatcher?.close();
     this.requestWatcher = undefined;
     await Promise.all([...this.running.keys()].map((id) => this.stopRunning(id)));
+    ownerGone(this.owner);
     clearTimeout(this.publishTimer);
     await publishRuntime(this.store.file, []).catch(() => undefined);
   }
@@ -392,6 +414,8 @@ export class ForwardManager {
       connectionsTotal: r.total,
       lastError: r.lastError,
       local: true,
+      path: r.current ? r.path : undefined,
+      pathReason: r.current && r.path === 'api' ? r.pathReason : undefined,
     };
   }
 
@@ -450,6 +474,8 @@ export class ForwardManager {
     const closed = new Promise<void>((resolve) => r.server.close(() => resolve()));
     for (const c of r.open) c.tun?.end();
     await closed;
+    ownerRuns(this.owner, id, false);
+    await this.uninstall(r);
     this.setState(r, 'stopped', undefined);
   }
 
@@ -493,9 +519,9 @@ export class ForwardManager {
         const auth = await authFor(t);
         const lookup = ++r.lookupsStarted;
         const loc = await locate(t, auth, r.spec.namespace, r.target, r.spec.remotePort);
-        r.lookupsDone = lookup;
         if (signal.aborted) break;
         if ('waiting' in loc) {
+          r.lookupsDone = lookup;
           this.setCurrent(r, undefined);
           this.setState(r, 'waiting', loc.waiting);
           backoff = 0;
@@ -503,7 +529,10 @@ export class ForwardManager {
           await sleep(500, signal);
           continue;
         }
-        this.setCurrent(r, { t, auth, pod: loc.pod.metadata.name, uid: loc.pod.metadata.uid ?? loc.pod.metadata.name, port: loc.port });
+        const direct = await this.directPath(r, loc.pod, loc.port);
+        if (signal.aborted) break;
+        this.setCurrent(r, { t, auth, pod: loc.pod.metadata.name, uid: loc.pod.metadata.uid ?? loc.pod.metadata.name, port: loc.port, direct });
+        r.lookupsDone = lookup;
         backoff = 0;
         this.setState(r, 'connected', `pod ${loc.pod.metadata.name} port ${loc.port}`);
         const lost = await this.watchPod(r, t, auth, loc.pod);
@@ -525,7 +554,7 @@ export class ForwardManager {
 
   private setCurrent(r: Running, cur: Current | undefined): void {
     r.current = cur;
-    if (!cur || r.life.signal.aborted) return r.spares.setTarget(undefined);
+    if (!cur || cur.direct || r.life.signal.aborted) return r.spares.setTarget(undefined);
     r.spares.setTarget(spareKey(cur), () => openPortForward(cur.t, cur.auth, r.spec.namespace, cur.pod, cur.port));
   }
 
@@ -553,6 +582,7 @@ export class ForwardManager {
           else if (o.metadata?.uid && pod.metadata.uid && o.metadata.uid !== pod.metadata.uid) lost = `pod ${name} was replaced`;
           else if (o.metadata?.deletionTimestamp) lost = `pod ${name} is terminating`;
           else if (!isPodReady(o)) lost = `pod ${name} is not ready`;
+          else if (o.status?.podIP && pod.status?.podIP && o.status.podIP !== pod.status.podIP) lost = `pod ${name} has a new address`;
           if (lost) ac.abort();
         },
         ac.signal,
@@ -616,6 +646,78 @@ export class ForwardManager {
     return undefined;
   }
 
+  /**
+   * For a direct connection that failed before its pod answered: look the
+   * target up again (which also puts the node's rule back, e.g. after the
+   * node restarted) and hand the connection the address to use now.
+   */
+  private async retryDirect(r: Running, conn: Conn, why: string): Promise<DirectAddress | undefined> {
+    r.lastError = why;
+    const failed = conn.uid;
+    const since = r.lookupsStarted;
+    if (r.current?.uid === failed) r.watchAbort?.abort();
+    const deadline = Date.now() + (this.opts.connectWaitMs ?? 20_000);
+    while (!r.life.signal.aborted && Date.now() < deadline) {
+      const cur = r.current;
+      if (cur && (cur.uid !== failed || r.lookupsDone > since)) {
+        conn.uid = cur.uid;
+        return cur.direct;
+      }
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    return undefined;
+  }
+
+  /**
+   * Puts the forward's NAT rule for this pod into its node container and
+   * checks this host reaches the pod through it. Undefined, with the reason
+   * kept for `forward list`, when the forward must use the API path.
+   */
+  private async directPath(r: Running, pod: PodLike, port: number): Promise<DirectAddress | undefined> {
+    if (forcedApi()) {
+      await this.uninstall(r);
+      r.path = 'api';
+      r.pathReason = 'PADDOCK_FORWARD_PATH=api';
+      return undefined;
+    }
+    let container: string | undefined;
+    try {
+      const node = await findNode(r.spec.context, { nodeName: pod.spec?.nodeName, hostIp: pod.status?.hostIP, podIp: pod.status?.podIP });
+      container = node.container;
+      if (r.noDirect?.container === container && Date.now() < r.noDirect.until) throw new NoDirectPath(r.noDirect.reason);
+      // The pod moved to another node: its old rule goes.
+      if (r.installed && r.installed.node.container !== container) await this.uninstall(r);
+      r.installed = await installRule(node, r.spec.id, this.owner, pod.status!.podIP!, port);
+      if (r.life.signal.aborted) {
+        await this.uninstall(r);
+        return undefined;
+      }
+      await checkReach(r.installed);
+      r.path = 'direct';
+      r.pathReason = undefined;
+      return r.installed.address;
+    } catch (e) {
+      const reason = e instanceof NoDirectPath ? e.message : `direct path failed: ${describe(e)}`;
+      if (e instanceof NoDirectPath && e.lasting && container && r.noDirect?.container !== container) r.noDirect = { container, until: Date.now() + NO_DIRECT_MS, reason };
+      await this.uninstall(r);
+      r.path = 'api';
+      r.pathReason = reason;
+      return undefined;
+    }
+  }
+
+  /** Removes the forward's NAT rule, and stale ones next to it; best effort (the node may be gone): a stale rule is swept by the next forward on that node. */
+  private async uninstall(r: Running): Promise<void> {
+    const inst = r.installed;
+    r.installed = undefined;
+    if (!inst) return;
+    // Once the forward stopped, its own rules count as stale too (ownerRuns).
+    const job = removeRules(inst.node, (x) => x.spec === inst.spec || (!!x.owner && !!x.forwardId && !isLive(x.owner, x.forwardId)));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([job, new Promise((res) => (timer = setTimeout(res, 5000)))]).catch(() => undefined);
+    clearTimeout(timer);
+  }
+
   private async accept(r: Running, sock: net.Socket): Promise<void> {
     sock.on('error', () => undefined);
     sock.setNoDelay(true);
@@ -624,10 +726,16 @@ export class ForwardManager {
       sock.destroy();
       return;
     }
-    const taken = r.spares.take(spareKey(cur));
-    const ws = taken?.ws ?? openPortForward(cur.t, cur.auth, r.spec.namespace, cur.pod, cur.port);
-    const conn: Conn = { uid: cur.uid, spareAt: taken ? Date.now() : undefined };
-    conn.tun = tunnel(sock, ws, r.counters, (why) => this.retryElsewhere(r, conn, why), taken?.early);
+    let conn: Conn;
+    if (cur.direct) {
+      conn = { uid: cur.uid };
+      conn.tun = directTunnel(sock, cur.direct, r.counters, (why) => this.retryDirect(r, conn, why));
+    } else {
+      const taken = r.spares.take(spareKey(cur));
+      const ws = taken?.ws ?? openPortForward(cur.t, cur.auth, r.spec.namespace, cur.pod, cur.port);
+      conn = { uid: cur.uid, spareAt: taken ? Date.now() : undefined };
+      conn.tun = tunnel(sock, ws, r.counters, (why) => this.retryElsewhere(r, conn, why), taken?.early);
+    }
     r.open.add(conn);
     r.total++;
     this.changed();

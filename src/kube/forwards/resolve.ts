@@ -15,8 +15,8 @@ export interface ContainerPort {
 }
 export interface PodLike {
   metadata?: { name?: string; uid?: string; creationTimestamp?: string | Date; deletionTimestamp?: string | Date; resourceVersion?: string };
-  spec?: { containers?: { ports?: ContainerPort[] }[] };
-  status?: { phase?: string; conditions?: { type: string; status: string }[] };
+  spec?: { containers?: { ports?: ContainerPort[] }[]; nodeName?: string };
+  status?: { phase?: string; conditions?: { type: string; status: string }[]; podIP?: string; hostIP?: string };
 }
 export interface ServicePort {
   name?: string;

@@ -141,6 +141,11 @@ export function ForwardsScreen() {
                   </Table.Td>
                   <Table.Td>
                     <StatusBadge status={f.state} />
+                    {f.path && (
+                      <Text size="xs" c="dimmed" title={f.pathReason}>
+                        {f.path === 'direct' ? 'direct to the node' : `via the API${f.pathReason ? `: ${f.pathReason}` : ''}`}
+                      </Text>
+                    )}
                     {f.lastError && (
                       <Text size="xs" c="red">
                         {f.lastError}
