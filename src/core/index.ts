@@ -102,11 +102,9 @@ export function createDefaultCore(opts: { bus?: EventBus; dockerContext?: string
     defaultVersion: DEFAULT_KUBERNETES_VERSION,
     // Built here (labelled), else the pinned upstream image when it was pulled before.
     find: async (version) => (await findNodeImage(version)) ?? (await findPulledNodeImage(runtime, version)),
-    pull: async (kubernetesVersion, progress, signal) => {
-      if (!pinFor(kubernetesVersion, DEFAULT_KUBERNETES_VERSION)) return undefined;
-      return pullNodeImage(runtime, { kubernetesVersion, progress, stepId: 'image', signal });
-    },
-    pullRef: (ref, progress, signal) => pullImage(runtime, ref, progress, 'image', signal),
+    pinned: (version) => pinFor(version, DEFAULT_KUBERNETES_VERSION),
+    pull: (kubernetesVersion, progress, stepId, signal) => pullNodeImage(runtime, { kubernetesVersion, progress, stepId, signal }),
+    pullRef: (ref, progress, stepId, signal) => pullImage(runtime, ref, progress, stepId, signal),
     build: (kubernetesVersion, progress, signal) => buildNodeImage({ kubernetesVersion, progress, signal }),
   };
   const forwards = new ForwardManager({ onChange: () => opts.bus?.emit({ type: 'forwards.changed' }) });

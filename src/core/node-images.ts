@@ -3,10 +3,10 @@ import { Progress } from '../shared/progress.js';
 import { buildNodeImage, listNodeImages, removeNodeImage } from '../provisioner/node-image/index.js';
 import { infoFromInspect, type NodeImageInfo } from '../provisioner/node-image/images.js';
 import type { ImageInspect } from '../provisioner/node-image/docker.js';
-import { listPulledNodeImages, pullNodeImage } from '../provisioner/node-image/pull.js';
-import { defaultNodeImageName } from '../provisioner/node-image/recipe.js';
+import { listPulledNodeImages, NoPinError, pullNodeImage } from '../provisioner/node-image/pull.js';
+import { defaultNodeImageName, DEFAULT_KUBERNETES_VERSION } from '../provisioner/node-image/recipe.js';
 import type { DockerRuntime } from '../provisioner/runtime/docker.js';
-import type { PinnedImage } from '../provisioner/node-image/pins.js';
+import { loadPins, pinFor, type PinnedImage } from '../provisioner/node-image/pins.js';
 
 /** A pulled upstream image as a node image: its version and digest are the pin's (kind's images carry no Paddock labels). */
 function pulledInfo(pin: PinnedImage, img: ImageInspect): NodeImageInfo {
@@ -25,8 +25,11 @@ export function nodeImageHandlers(runtime: DockerRuntime): Pick<ApiHandlers, 'li
     buildNodeImage: async (input, ctx) => buildNodeImage({ ...input, progress: new Progress(ctx.opId, ctx.progress), signal: ctx.signal }),
     pullNodeImage: async (input, ctx): Promise<NodeImage> => {
       const progress = new Progress(ctx.opId, ctx.progress);
-      const pulled = await progress.step('pull', `Pulling the pinned node image${input.kubernetesVersion ? ` for Kubernetes ${input.kubernetesVersion}` : ''}`, () =>
-        pullNodeImage(runtime, { kubernetesVersion: input.kubernetesVersion, progress, signal: ctx.signal }),
+      const pins = loadPins();
+      const pin = pinFor(input.kubernetesVersion, DEFAULT_KUBERNETES_VERSION, pins);
+      if (!pin) throw new NoPinError(input.kubernetesVersion, pins);
+      const pulled = await progress.step('pull', `Pulling ${pin.ref} (Kubernetes ${pin.kubernetesVersion})`, () =>
+        pullNodeImage(runtime, { kubernetesVersion: input.kubernetesVersion, progress, signal: ctx.signal, pins }),
       );
       const found = (await listPulledNodeImages(runtime)).find((p) => p.pin.kubernetesVersion === pulled.kubernetesVersion);
       if (!found) throw new Error(`${pulled.name} vanished right after its pull`);

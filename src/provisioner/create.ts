@@ -33,14 +33,16 @@ export interface FoundNodeImage {
 export interface NodeImageSource {
   /** The local image for a version (default version when undefined). */
   find(kubernetesVersion?: string): Promise<FoundNodeImage | undefined>;
+  /** The pinned upstream reference a pull would fetch for a version, if any. */
+  pinned?(kubernetesVersion?: string): { ref: string; kubernetesVersion: string } | undefined;
   /**
-   * Pulls the pinned upstream image for a version; undefined when none is
-   * pinned. Fails with IMAGE_MISSING when the registry cannot be reached,
-   * refuses, or serves another digest.
+   * Pulls the pinned image for a version, reporting on stepId. Fails with
+   * IMAGE_MISSING when the registry cannot be reached, refuses, or serves
+   * another digest.
    */
-  pull?(kubernetesVersion: string | undefined, progress: Progress, signal?: AbortSignal): Promise<FoundNodeImage | undefined>;
+  pull?(kubernetesVersion: string | undefined, progress: Progress, stepId: string, signal?: AbortSignal): Promise<FoundNodeImage>;
   /** Pulls an image the user named (--image, a node's image in a config); IMAGE_MISSING when it cannot. */
-  pullRef?(ref: string, progress: Progress, signal?: AbortSignal): Promise<void>;
+  pullRef?(ref: string, progress: Progress, stepId: string, signal?: AbortSignal): Promise<void>;
   /** Builds it from source (long: minutes). */
   build(kubernetesVersion: string | undefined, progress: Progress, signal?: AbortSignal): Promise<FoundNodeImage>;
   defaultVersion: string;
@@ -48,8 +50,10 @@ export interface NodeImageSource {
 
 /**
  * The node image for a version: local, else the pinned image pulled (unless
- * pull is off), else built from source. A pull that cannot be had falls back
- * to the build with one line saying why; Ctrl-C during the pull stops here.
+ * pull is off), else built from source. The pull and the build are steps of
+ * their own, so a failed pull shows as one ✗ line with its reason and the
+ * build's title says why it runs and how long it takes. Ctrl-C during the
+ * pull stops here.
  */
 export async function resolveNodeImage(
   source: NodeImageSource,
@@ -61,22 +65,31 @@ export async function resolveNodeImage(
   const found = await source.find(opts.kubernetesVersion);
   if (found) return { ...found, how: 'local' };
   const version = opts.kubernetesVersion ?? source.defaultVersion;
-  if (opts.pull && source.pull) {
-    try {
-      const pulled = await source.pull(opts.kubernetesVersion, progress, signal);
-      if (pulled) return { ...pulled, how: 'pulled' };
-      progress.log(`no pinned node image to pull for Kubernetes ${version}`, stepId);
-    } catch (e) {
-      if (signal?.aborted) throw signal.reason ?? e;
-      const err = toPaddockError(e);
-      if (err.code !== ErrorCodes.IMAGE_MISSING) throw err;
-      progress.log(`pulling the node image failed, building it instead: ${err.message.split('\n')[0]}`, stepId);
+  let why = 'pulling is off';
+  if (opts.pull) {
+    const pin = source.pull ? source.pinned?.(opts.kubernetesVersion) : undefined;
+    why = `no pinned image for ${version} to pull`;
+    if (pin) {
+      try {
+        const pulled = await progress.step(`${stepId}-pull`, `Pulling ${pin.ref} (Kubernetes ${pin.kubernetesVersion})`, () =>
+          source.pull!(opts.kubernetesVersion, progress, `${stepId}-pull`, signal),
+        );
+        return { ...pulled, how: 'pulled' };
+      } catch (e) {
+        if (signal?.aborted) throw signal.reason ?? e;
+        const err = toPaddockError(e);
+        if (err.code !== ErrorCodes.IMAGE_MISSING) throw err;
+        why = 'the pull failed';
+        progress.log(`pulling the node image failed, building it instead: ${err.message.split('\n')[0]}`, stepId);
+      }
     }
-  } else if (!opts.pull) {
-    progress.log('pulling node images is off (--no-pull or PADDOCK_NODE_IMAGE_PULL=never)', stepId);
   }
-  progress.log(`no node image for Kubernetes ${version} here: building one from source (about 15-25 minutes the first time, cached afterwards)`, stepId);
-  return { ...(await source.build(opts.kubernetesVersion, progress, signal)), how: 'built' };
+  const built = await progress.step(
+    `${stepId}-build`,
+    `Building the node image for Kubernetes ${version} from source (${why}; about 15-25 minutes the first time, cached afterwards)`,
+    () => source.build(opts.kubernetesVersion, progress, signal),
+  );
+  return { ...built, how: 'built' };
 }
 
 export interface KubeconfigWriter {
@@ -208,7 +221,7 @@ async function resolveImage(deps: CreateDeps, plan: ClusterPlan, ctx: CreateCont
     let why = 'pulling is off (--no-pull or PADDOCK_NODE_IMAGE_PULL=never)';
     if (pull && deps.nodeImages.pullRef) {
       try {
-        await deps.nodeImages.pullRef(ref, ctx.progress, ctx.signal);
+        await ctx.progress.step('image-pull', `Pulling ${ref}`, () => deps.nodeImages.pullRef!(ref, ctx.progress, 'image-pull', ctx.signal));
         return;
       } catch (e) {
         if (ctx.signal?.aborted) throw ctx.signal.reason ?? e;
