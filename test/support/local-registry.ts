@@ -73,7 +73,10 @@ export async function uniqueTinyImage(tag: string): Promise<string> {
   }
 }
 
-/** Removes images by reference; ones already gone are fine. */
-export async function removeImages(refs: string[]): Promise<void> {
-  for (const r of refs) await execa('docker', ['rmi', '--force', r], { reject: false });
+/**
+ * Removes images by reference; ones already gone are fine. Without force, a
+ * reference to an image that has other names only drops that name.
+ */
+export async function removeImages(refs: string[], opts: { force?: boolean } = { force: true }): Promise<void> {
+  for (const r of refs) await execa('docker', ['rmi', ...(opts.force ? ['--force'] : []), r], { reject: false });
 }
