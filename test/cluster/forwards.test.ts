@@ -1,7 +1,9 @@
 /**
  * Port-forwards and the API proxy against one real cluster: a 1-replica
  * busybox httpd Deployment behind a Service, reached from the host through
- * Paddock's forwards while its pod is rolled and deleted.
+ * Paddock's forwards while its pod is rolled and deleted. Forwards take the
+ * direct path here (NAT rule in the node container); the tests of the API
+ * path force it with PADDOCK_FORWARD_PATH=api.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -22,7 +24,25 @@ import type { ForwardInfo } from '../../src/shared/api.js';
 
 const name = `t${runId()}-fwd`;
 const context = `paddock-${name}`;
+const node = `${name}-control-plane`;
 const sb = sandbox();
+
+/** The forward rules in the node container (PADDOCK-FWD chain and its jump), as `iptables -S` lists them. */
+async function nodeRules(): Promise<string[]> {
+  const r = await execa('docker', ['exec', node, 'iptables-save', '-t', 'nat'], { reject: false });
+  if (r.exitCode !== 0) throw new Error(`iptables-save in ${node} failed: ${r.stderr}`);
+  return r.stdout.split('\n').filter((l) => l.includes('PADDOCK-FWD'));
+}
+
+/** Runs `fn` with PADDOCK_FORWARD_PATH=api for the in-process managers (read when a forward connects to a pod). */
+async function onApiPath<T>(fn: () => Promise<T>): Promise<T> {
+  process.env.PADDOCK_FORWARD_PATH = 'api';
+  try {
+    return await fn();
+  } finally {
+    delete process.env.PADDOCK_FORWARD_PATH;
+  }
+}
 
 /** One request on a new connection (never a pooled one): status and body, or the error. */
 function get(port: number, timeoutMs = 3000): Promise<{ status: number; body: string }> {
@@ -111,10 +131,14 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
     // Another process (this `forward list`) sees the live state of the forwards the foreground process holds.
     const list = JSON.parse((await sb.paddock(['forward', 'list', '-o', 'json'])).stdout) as ForwardInfo[];
     expect(list.find((f) => f.id === 'deploy-web-http')?.localPort).toBe(deployPort);
-    expect(list.map((f) => [f.id, f.state, f.pod, f.heldBy])).toEqual([
-      ['svc-web-80', 'connected', pod, fg.pid],
-      ['deploy-web-http', 'connected', pod, fg.pid],
+    expect(list.map((f) => [f.id, f.state, f.pod, f.heldBy, f.path])).toEqual([
+      ['svc-web-80', 'connected', pod, fg.pid, 'direct'],
+      ['deploy-web-http', 'connected', pod, fg.pid, 'direct'],
     ]);
+    // One rule per forward in the node, each from the host's bridge address only.
+    const rules = (await nodeRules()).filter((l) => l.startsWith('-A PADDOCK-FWD'));
+    expect(rules).toHaveLength(2);
+    for (const id of ['svc-web-80', 'deploy-web-http']) expect(rules.some((l) => l.includes(`paddock-fwd:${id}:${fg!.pid}-`) && / -s \S+\/32 /.test(l))).toBe(true);
   });
 
   it('a forward added while `forward start --all` runs starts there by itself', async () => {
@@ -126,6 +150,7 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
     const rm = await sb.paddock(['forward', 'remove', r.stdout.trim()]);
     expect(rm.exitCode, rm.all).toBe(0);
     await waitFor('the removed forward to release its port', 10_000, () => isPortFree(port, '127.0.0.1'));
+    await waitFor('its rule to leave the node', 10_000, async () => (await nodeRules()).filter((l) => l.startsWith('-A PADDOCK-FWD')).length === 2);
   });
 
   it('a rollout (pod template annotation, as kubectl rollout restart) moves both forwards to the new pod without restarting them', async () => {
@@ -157,6 +182,13 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
     expect(ms).toBeLessThan(3000);
     // The foreground command prints state changes as it polls them (every 0.5 s).
     await waitFor('the foreground log to name the new pod', 5000, async () => fgOutput.includes(`svc-web-80: connected (pod ${newPod})`));
+    // Still straight to the pod, through a rule that now points at the new pod's address.
+    const list = JSON.parse((await sb.paddock(['forward', 'list', '-o', 'json'])).stdout) as ForwardInfo[];
+    expect(list.map((f) => f.path)).toEqual(['direct', 'direct']);
+    const podIp = (await readyPods())[0]!.status!.podIP!;
+    const rules = (await nodeRules()).filter((l) => l.startsWith('-A PADDOCK-FWD'));
+    expect(rules).toHaveLength(2);
+    expect(rules.every((l) => l.includes(`--to-destination ${podIp}:8080`))).toBe(true);
   });
 
   it('deleting the pod: requests succeed again within 3 s of the replacement being Ready', async () => {
@@ -201,44 +233,54 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
     expect(await isPortFree(svcPort, '127.0.0.1')).toBe(true);
     expect(await isPortFree(deployPort, '127.0.0.1')).toBe(true);
     fg = undefined;
+    // Nothing left in the node: no rule, no chain, no jump.
+    expect(await nodeRules()).toEqual([]);
   });
 
-  it('in-process: a pod/ forward carries 50 concurrent connections with no error, counts bytes, and stop frees the port with a connection open', async () => {
+  it.each(['direct', 'api'] as const)('in-process, %s path: a pod/ forward carries 50 concurrent connections with no error, counts bytes, and stop frees the port with a connection open', async (via) => {
+    if (via === 'api') process.env.PADDOCK_FORWARD_PATH = 'api';
     const changes: string[] = [];
-    const m = new ForwardManager({ store: fileForwardStore(path.join(sb.dir, 'inproc-forwards.json')), onState: (c) => changes.push(`${c.state}:${c.reason ?? ''}`) });
-    const pod = (await readyPods())[0]!.metadata!.name!;
-    const f = await m.add({ context, target: `pod/${pod}`, namespace: 'default', localPort: 0, remotePort: 'http' });
-    const started = await m.start(f.id);
-    expect(started.state).toBe('connected');
-    expect(started.podPort).toBe(8080);
-    const size = (port: number) =>
-      new Promise<number>((resolve, reject) => {
-        http.get({ host: '127.0.0.1', port, path: '/64k', agent: false }, (res) => {
-          let n = 0;
-          res.on('data', (c: Buffer) => (n += c.length));
-          res.on('end', () => resolve(res.statusCode === 200 ? n : -1));
-        }).on('error', reject);
-      });
-    const sizes = await Promise.all(Array.from({ length: 50 }, () => size(f.localPort)));
-    expect(sizes.every((n) => n === 65536)).toBe(true);
-    const info = await m.get(f.id);
-    expect(info.connectionsTotal).toBe(50);
-    expect(info.bytesIn).toBeGreaterThanOrEqual(50 * 65536);
-    expect(info.bytesIn).toBeLessThan(50 * (65536 + 1024)); // body + response headers
-    expect(info.bytesOut).toBeGreaterThan(50 * 20); // the requests
-    const held = net.connect(f.localPort, '127.0.0.1');
-    await new Promise((r) => held.once('connect', r));
-    await waitFor('the held connection to count', 5000, async () => (await m.get(f.id)).connections === 1);
-    await m.stop(f.id);
-    expect(await isPortFree(f.localPort, '127.0.0.1')).toBe(true);
-    held.destroy();
-    expect(changes[0]).toBe('waiting:starting');
-    expect(changes).toContain(`connected:pod ${pod} port 8080`);
-    expect(changes.at(-1)).toBe('stopped:');
-    await m.dispose();
+    const m = new ForwardManager({ store: fileForwardStore(path.join(sb.dir, `inproc-${via}-forwards.json`)), onState: (c) => changes.push(`${c.state}:${c.reason ?? ''}`) });
+    try {
+      const pod = (await readyPods())[0]!.metadata!.name!;
+      const f = await m.add({ context, target: `pod/${pod}`, namespace: 'default', localPort: 0, remotePort: 'http' });
+      const started = await m.start(f.id);
+      expect(started.state).toBe('connected');
+      expect(started.path).toBe(via);
+      if (via === 'api') expect(started.pathReason).toBe('PADDOCK_FORWARD_PATH=api');
+      expect(started.podPort).toBe(8080);
+      const size = (port: number) =>
+        new Promise<number>((resolve, reject) => {
+          http.get({ host: '127.0.0.1', port, path: '/64k', agent: false }, (res) => {
+            let n = 0;
+            res.on('data', (c: Buffer) => (n += c.length));
+            res.on('end', () => resolve(res.statusCode === 200 ? n : -1));
+          }).on('error', reject);
+        });
+      const sizes = await Promise.all(Array.from({ length: 50 }, () => size(f.localPort)));
+      expect(sizes.every((n) => n === 65536)).toBe(true);
+      const info = await m.get(f.id);
+      expect(info.connectionsTotal).toBe(50);
+      expect(info.bytesIn).toBeGreaterThanOrEqual(50 * 65536);
+      expect(info.bytesIn).toBeLessThan(50 * (65536 + 1024)); // body + response headers
+      expect(info.bytesOut).toBeGreaterThan(50 * 20); // the requests
+      const held = net.connect(f.localPort, '127.0.0.1');
+      await new Promise((r) => held.once('connect', r));
+      await waitFor('the held connection to count', 5000, async () => (await m.get(f.id)).connections === 1);
+      await m.stop(f.id);
+      expect(await isPortFree(f.localPort, '127.0.0.1')).toBe(true);
+      held.destroy();
+      expect(changes[0]).toBe('waiting:starting');
+      expect(changes).toContain(`connected:pod ${pod} port 8080`);
+      expect(changes.at(-1)).toBe('stopped:');
+      expect(await nodeRules()).toEqual([]);
+    } finally {
+      delete process.env.PADDOCK_FORWARD_PATH;
+      await m.dispose();
+    }
   });
 
-  it('in-process: a server that speaks first greets every connection once, also those started on streams opened ahead and on their replacements', async () => {
+  it('in-process, api path: a server that speaks first greets every connection once, also those started on streams opened ahead and on their replacements', () => onApiPath(async () => {
     const busybox = await ensureBusyboxImage();
     await api.core.createNamespacedPod({
       namespace: 'default',
@@ -288,11 +330,12 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
       for (let i = 0; i < 5; i++) got.push(await talk());
       expect(got).toEqual(Array.from({ length: 15 }, () => 'hello\nping\n'));
       expect((await m.get(f.id)).connectionsTotal).toBe(15);
+      expect((await m.get(f.id)).path).toBe('api');
     } finally {
       await m.dispose();
       await api.core.deleteNamespacedPod({ name: 'greeter', namespace: 'default' });
     }
-  });
+  }));
 
   it('`paddock proxy` serves /api/v1/namespaces without credentials and refuses foreign Host headers', async () => {
     const port = await freePort();
@@ -318,6 +361,35 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
     proxy = undefined;
   });
 
+  it('direct path: a forward that starts on a node sweeps rules left by a process that died, and keeps rules of others', async () => {
+    const pod = (await readyPods())[0]!;
+    const ip = pod.status!.hostIP!;
+    // A rule as a SIGKILLed holder leaves it (pid far above pid_max), and one that is not Paddock's.
+    const dead = ['-s', '172.31.255.1/32', '-d', `${ip}/32`, '-p', 'tcp', '--dport', '29999', '-m', 'comment', '--comment', 'paddock-fwd:gone-1:4999999-1', '-j', 'DNAT', '--to-destination', '10.0.0.1:1'];
+    const foreign = ['-s', '172.31.255.1/32', '-p', 'tcp', '--dport', '29998', '-m', 'comment', '--comment', 'not paddock', '-j', 'RETURN'];
+    for (const args of [['-N', 'PADDOCK-FWD'], ['-A', 'PADDOCK-FWD', ...dead], ['-A', 'PADDOCK-FWD', ...foreign]]) {
+      await execa('docker', ['exec', node, 'iptables', '-t', 'nat', ...args]);
+    }
+    const m = new ForwardManager({ store: fileForwardStore(path.join(sb.dir, 'sweep-forwards.json')) });
+    try {
+      const f = await m.add({ context, target: 'deploy/web', namespace: 'default', localPort: 0, remotePort: 8080 });
+      expect((await m.start(f.id)).path).toBe('direct');
+      expect(await answer(f.localPort)).toBe(pod.metadata!.name);
+      const rules = await nodeRules();
+      expect(rules.some((l) => l.includes('gone-1'))).toBe(false);
+      expect(rules.some((l) => l.includes('not paddock'))).toBe(true);
+      expect(rules.some((l) => l.includes(`paddock-fwd:${f.id}:${process.pid}-`))).toBe(true);
+      await m.stop(f.id);
+      // The forward's rule goes; the chain stays while a rule that is not ours is in it.
+      expect((await nodeRules()).filter((l) => l.startsWith('-A PADDOCK-FWD'))).toEqual([expect.stringContaining('not paddock')]);
+    } finally {
+      await m.dispose();
+      await execa('docker', ['exec', node, 'iptables', '-t', 'nat', '-D', 'PADDOCK-FWD', ...foreign], { reject: false });
+      await execa('docker', ['exec', node, 'sh', '-c', 'iptables -t nat -D PREROUTING -j PADDOCK-FWD; iptables -t nat -X PADDOCK-FWD'], { reject: false });
+    }
+    expect(await nodeRules()).toEqual([]);
+  });
+
   it('a forward held across `paddock stop` and `paddock start` of its cluster comes back by itself', async () => {
     const m = new ForwardManager({ store: fileForwardStore(path.join(sb.dir, 'restart-forwards.json')) });
     try {
@@ -335,6 +407,11 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
       const started = Date.now();
       expect(await waitFor('the forward to answer again', 180_000, () => answer(f.localPort))).toMatch(/^web-/);
       console.log(`cluster started: forward answered ${Date.now() - started} ms after \`paddock start\` returned`);
+      // The node's network namespace is new: the rule was put back there.
+      expect((await m.get(f.id)).path).toBe('direct');
+      expect((await nodeRules()).filter((l) => l.startsWith('-A PADDOCK-FWD'))).toHaveLength(1);
+      await m.remove(f.id);
+      expect(await nodeRules()).toEqual([]);
     } finally {
       await m.dispose();
     }
