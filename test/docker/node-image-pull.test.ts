@@ -18,6 +18,7 @@ import { resolveNodeImage, type NodeImageSource } from '../../src/provisioner/cr
 import { findPulledNodeImage, pullImage, pullNodeImage } from '../../src/provisioner/node-image/pull.js';
 import { loadPins, pinFor } from '../../src/provisioner/node-image/pins.js';
 import { nodeImageHandlers } from '../../src/core/node-images.js';
+import { removeNodeImage } from '../../src/provisioner/node-image/images.js';
 import { dockerUnavailableReason, describeIf } from '../support/tiers.js';
 import { removeImages, startLocalRegistry, uniqueTinyImage, type LocalRegistry } from '../support/local-registry.js';
 import { sandbox, type Sandbox } from '../support/paddock.js';
@@ -143,10 +144,36 @@ describeIf('docker', await dockerUnavailableReason())('pinned node image pulls',
     expect(await resolveNodeImage({ ...source, pull: async () => { throw new Error('pulled again'); } }, { kubernetesVersion: V.good, pull: true }, recorder().progress)).toMatchObject({ how: 'local' });
   });
 
-  it('stops a pull when its signal aborts', async () => {
+  it('stops a pull when its signal aborts, before or during the download', async () => {
     const ac = new AbortController();
     ac.abort(new Error('Ctrl-C'));
     await expect(pullImage(dockerRuntime(), pinned, recorder().progress, 'pull', ac.signal)).rejects.toThrow(/Ctrl-C/);
+
+    // A bigger image (uncompressible, so the download takes a while), aborted at its first downloaded bytes.
+    const big = await uniqueTinyImage(`paddock-test/tiny-${id}:big`, 64);
+    const bigRef = (await registry.push(big, `${repo}-big`, 'x')).replace(/:[^:/@]+@/, '@');
+    cleanupRefs.push(bigRef);
+    await removeImages([big, `${registry.host}/${repo}-big:x`]);
+    const during = new AbortController();
+    const seen: ProgressEvent[] = [];
+    const progress = new Progress('abort', (e) => {
+      seen.push(e);
+      if (e.type === 'percent' && e.percent > 0) during.abort(new Error('Ctrl-C during the pull'));
+    });
+    await expect(pullImage(dockerRuntime(), bigRef, progress, 'pull', during.signal)).rejects.toThrow(/Ctrl-C during the pull/);
+    expect(seen.some((e) => e.type === 'percent' && e.percent < 100)).toBe(true);
+    // The engine dropped the pull with the connection: the image never arrived.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await imageDigests(bigRef)).toBeUndefined();
+  });
+
+  it('node-image rm removes a pulled pinned image (it has no Paddock label)', async () => {
+    const runtime = dockerRuntime();
+    await pullNodeImage(runtime, { kubernetesVersion: V.good, progress: recorder().progress });
+    await removeNodeImage(`paddock/node:${V.good}`);
+    expect(await imageDigests(`paddock/node:${V.good}`)).toBeUndefined();
+    expect(await findPulledNodeImage(runtime, V.good)).toBeUndefined();
+    expect(await imageDigests(pinned.replace(/:[^:/@]+@/, '@'))).toBeUndefined();
   });
 
   it('CLI: node-image pull pulls the pin; create --no-pull and PADDOCK_NODE_IMAGE_PULL=never skip pulling', async () => {

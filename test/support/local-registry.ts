@@ -56,15 +56,15 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
 }
 
 /**
- * A tiny image only this test run has (a random file plus a 3 MB random
- * layer), so a pull really downloads its layer.
+ * A small image only this test run has (a random file plus sizeMb of random
+ * bytes in its one layer), so a pull really downloads its layer.
  */
-export async function uniqueTinyImage(tag: string): Promise<string> {
+export async function uniqueTinyImage(tag: string, sizeMb = 3): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'paddock-tiny-'));
   try {
     await fs.writeFile(path.join(dir, 'id'), randomBytes(16).toString('hex'));
-    await fs.writeFile(path.join(dir, 'blob'), randomBytes(3 * 1024 * 1024));
-    const tar = execa('tar', ['-C', dir, '-c', '.']);
+    await fs.writeFile(path.join(dir, 'blob'), randomBytes(sizeMb * 1024 * 1024));
+    const tar = execa('tar', ['-C', dir, '-c', '.'], { buffer: false });
     await execa('docker', ['import', '--change', 'LABEL io.paddock.test=1', '-', tag], { input: tar.stdout ?? undefined });
     await tar;
     return tag;

@@ -4,6 +4,8 @@ import { ErrorCodes, PaddockError } from '../../shared/errors.js';
 import { imagesWithLabels, inspectImages, removeImage, type ImageInspect } from './docker.js';
 import { defaultNodeImageName, DEFAULT_KUBERNETES_VERSION, ImageLabels } from './recipe.js';
 import { run } from './run.js';
+import { loadPins } from './pins.js';
+import { carriesDigest } from './pull.js';
 
 export interface NodeImageInfo {
   /** Reference to use with `docker run` (repo:tag, or the id when untagged). */
@@ -59,11 +61,20 @@ export async function removeNodeImage(ref: string): Promise<void> {
   if (!img) {
     throw new PaddockError(ErrorCodes.IMAGE_MISSING, `no image ${ref}`, { remedy: 'see `paddock node-image list` for the node images present' });
   }
-  if (img.Config?.Labels?.[ImageLabels.nodeImage] !== '1') {
+  // Pulled pinned images (kind's) carry no Paddock label: their pinned digest marks them.
+  const pin = img.Config?.Labels?.[ImageLabels.nodeImage] === '1' ? undefined : loadPins().find((p) => carriesDigest(img, p));
+  if (img.Config?.Labels?.[ImageLabels.nodeImage] !== '1' && !pin) {
     throw new PaddockError(ErrorCodes.USAGE, `${ref} is not a Paddock node image`, { remedy: 'use `docker rmi` for other images' });
   }
   try {
     await removeImage(ref);
+    if (pin) {
+      // Pulled by digest, the image stays while its repo@digest name does: drop that and the paddock/node tag too.
+      const local = defaultNodeImageName(pin.kubernetesVersion);
+      for (const other of [...(img.RepoDigests ?? []), ...(img.RepoTags ?? []).filter((t) => t === local)]) {
+        if (other !== ref) await removeImage(other).catch(() => undefined);
+      }
+    }
   } catch (e) {
     if (e instanceof PaddockError && /being used by|conflict/i.test(e.output ?? '')) {
       throw new PaddockError(ErrorCodes.USAGE, `${ref} is used by a container (a cluster node?)`, {

@@ -153,7 +153,7 @@ async function inspect(runtime: DockerRuntime, ref: string): Promise<Docker.Imag
 }
 
 /** True when the image carries the pinned repository@digest (Docker writes Hub names short). */
-export function carriesDigest(img: Pick<Docker.ImageInspectInfo, 'RepoDigests'>, pin: PinnedImage): boolean {
+export function carriesDigest(img: { RepoDigests?: string[] | null }, pin: PinnedImage): boolean {
   const want = `${normalizeRepository(pin.repository)}@${pin.digest}`;
   return (img.RepoDigests ?? []).some((d) => {
     const at = d.lastIndexOf('@');
