@@ -10,6 +10,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import yaml from 'js-yaml';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureBusyboxImage } from '../support/busybox-image.js';
@@ -278,6 +279,28 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
       delete process.env.PADDOCK_FORWARD_PATH;
       await m.dispose();
     }
+  });
+
+  it('in-process: a forward whose nodes sit on a Docker engine reached over the network falls back to the API path and says why', async () => {
+    // The same cluster under a context name that is not Paddock's, with DOCKER_HOST pointing at a TCP engine.
+    const doc = yaml.load(fs.readFileSync(sb.kubeconfig, 'utf8')) as { contexts: { name: string }[]; 'current-context'?: string };
+    for (const c of doc.contexts) if (c.name === context) c.name = 'elsewhere';
+    const file = path.join(sb.dir, 'elsewhere.yaml');
+    fs.writeFileSync(file, yaml.dump(doc), { mode: 0o600 });
+    const m = new ForwardManager({ store: fileForwardStore(path.join(sb.dir, 'elsewhere-forwards.json')) });
+    process.env.DOCKER_HOST = 'tcp://127.0.0.1:9';
+    try {
+      const f = await m.add({ context: 'elsewhere', kubeconfig: file, target: 'svc/web', namespace: 'default', localPort: 0, remotePort: 80 });
+      const started = await m.start(f.id);
+      expect(started.state).toBe('connected');
+      expect(started.path).toBe('api');
+      expect(started.pathReason).toBe('the Docker engine is reached over the network (tcp://127.0.0.1:9): its node addresses are not routed here');
+      expect(await answer(f.localPort)).toMatch(/^web-/);
+    } finally {
+      delete process.env.DOCKER_HOST;
+      await m.dispose();
+    }
+    expect(await nodeRules()).toEqual([]);
   });
 
   it('in-process, api path: a server that speaks first greets every connection once, also those started on streams opened ahead and on their replacements', () => onApiPath(async () => {

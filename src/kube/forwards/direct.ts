@@ -99,7 +99,7 @@ async function engineFor(context: string): Promise<DockerRuntime> {
   const cluster = /^paddock-(.+)$/.exec(context)?.[1];
   const rt = cluster ? await runtimeForCluster(current, cluster).catch(() => current) : current;
   const host = rt.engine.host;
-  if (/^(tcp|ssh|https?):/.test(host)) throw new NoDirectPath(`the Docker engine is not on this machine (${host})`, true);
+  if (/^(tcp|ssh|https?):/.test(host)) throw new NoDirectPath(`the Docker engine is reached over the network (${host}): its node addresses are not routed here`, true);
   return rt;
 }
 
