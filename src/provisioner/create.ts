@@ -182,7 +182,8 @@ async function createLocked(deps: CreateDeps, plan: ClusterPlan, op: OpContext, 
         // Removing the nodes ends any exec still running in them; a step that
         // was creating containers may add one more, so sweep again once it settled.
         await removeClusterResources(runtime, plan.name);
-        await Promise.race([inFlight, new Promise((r) => setTimeout(r, 30_000).unref())]);
+        const starting = [...(ctx.state.nodeStarts?.values() ?? [])];
+        await Promise.race([Promise.allSettled([inFlight, ...starting]), new Promise((r) => setTimeout(r, 30_000).unref())]);
         await removeClusterResources(runtime, plan.name);
         if (kubeconfigWrite) {
           await kubeconfigWrite.catch(() => {});

@@ -32,7 +32,7 @@ describe('kubeadm config rendering', () => {
     const text = renderKubeadmConfig({ ...base, taints: [] });
     expect(docs(text).map((d) => d.kind)).toEqual(['ClusterConfiguration', 'InitConfiguration', 'KubeletConfiguration', 'KubeProxyConfiguration']);
     const init = byKind(text, 'InitConfiguration');
-    expect(init.skipPhases).toEqual(['preflight', 'addon/coredns']);
+    expect(init.skipPhases).toEqual(['preflight', 'kubelet-finalize', 'addon/coredns']);
     expect(init.nodeRegistration.taints).toEqual([]);
     expect(init.nodeRegistration.kubeletExtraArgs).toEqual([{ name: 'node-ip', value: '172.30.0.2' }]);
     const kubelet = byKind(text, 'KubeletConfiguration');
@@ -50,6 +50,8 @@ describe('kubeadm config rendering', () => {
     expect(worker.nodeRegistration.kubeletExtraArgs).toContainEqual({ name: 'node-labels', value: 'tier=a,zone=z1' });
     const cp = byKind(renderKubeadmConfig({ ...base, bootstrap: false }), 'JoinConfiguration');
     expect(cp.controlPlane.certificateKey).toBe(base.certificateKey);
+    const byFile = byKind(renderKubeadmConfig({ ...base, bootstrap: false, role: 'worker', discoveryFile: '/kind/discovery.conf' }), 'JoinConfiguration');
+    expect(byFile.discovery).toEqual({ file: { kubeConfigPath: '/kind/discovery.conf' }, tlsBootstrapToken: base.token });
   });
 
   it("applies kind's v1beta3-style map patches onto v1beta4 arg lists, merged by name", () => {

@@ -33,6 +33,8 @@ export interface KubeadmNodeData {
   minor: number;
   /** More than one control plane: only then do controller-manager and scheduler need leader election. */
   ha: boolean;
+  /** A kubeconfig in the node with the cluster's CA and endpoint: joins then skip token discovery's wait for a signed cluster-info. */
+  discoveryFile?: string;
 }
 
 type Doc = Record<string, unknown>;
@@ -116,15 +118,21 @@ export function renderKubeadmDocs(d: KubeadmNodeData): Doc[] {
       // its image pulls are pointless: every image is preloaded. CoreDNS is
       // applied by Paddock from kubeadm's own manifest (--print-manifest),
       // with a 1 s readiness period, so no pod is made from the 10 s one.
-      skipPhases: ['preflight', 'addon/coredns', ...(d.kubeProxyMode === 'none' ? ['addon/kube-proxy'] : [])],
+      // kubelet-finalize restarts the kubelet mid-bootstrap to point it at its
+      // rotatable certificate; Paddock rewrites kubelet.conf the same way
+      // without the restart (steps/kubeadm.ts), used from the next start.
+      skipPhases: ['preflight', 'kubelet-finalize', 'addon/coredns', ...(d.kubeProxyMode === 'none' ? ['addon/kube-proxy'] : [])],
     });
   } else {
     docs.push({
       apiVersion: KUBEADM_API,
       kind: 'JoinConfiguration',
-      discovery: {
-        bootstrapToken: { apiServerEndpoint: `${endpointHost}:${endpointPort ?? '6443'}`, token: d.token, unsafeSkipCAVerification: true },
-      },
+      // Token discovery waits for the controller manager to sign cluster-info
+      // and retries every 5 s: a join started right after init waited ~5 s.
+      // A file with the CA (read from the first node) needs no signature.
+      discovery: d.discoveryFile
+        ? { file: { kubeConfigPath: d.discoveryFile }, tlsBootstrapToken: d.token }
+        : { bootstrapToken: { apiServerEndpoint: `${endpointHost}:${endpointPort ?? '6443'}`, token: d.token, unsafeSkipCAVerification: true } },
       nodeRegistration: nodeRegistration(d),
       ...(d.role === 'control-plane' ? { controlPlane: { localAPIEndpoint: { advertiseAddress: d.nodeIp, bindPort: 6443 }, certificateKey: d.certificateKey } } : {}),
       skipPhases: ['preflight'],

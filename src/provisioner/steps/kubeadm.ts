@@ -2,9 +2,13 @@ import yaml from 'js-yaml';
 import { ErrorCodes, PaddockError } from '../../shared/errors.js';
 import { renderKubeadmConfig, type KubeadmNodeData } from '../kubeadm/config.js';
 import { isHighlyAvailable, type NodePlan } from '../plan.js';
+import type { NodeFile } from '../node-exec.js';
+import { nodeUp } from './nodes.js';
 import type { CreateContext, Step } from './types.js';
 
 export const KUBEADM_CONFIG_PATH = '/kind/kubeadm.conf';
+/** Where joining nodes find the cluster's CA and endpoint (see discoveryKubeconfig). */
+export const DISCOVERY_KUBECONFIG_PATH = '/kind/discovery.conf';
 
 export function controlPlaneEndpoint(ctx: CreateContext): string {
   return `${ctx.plan.loadBalancer?.name ?? ctx.bootstrapNode().name}:6443`;
@@ -38,6 +42,7 @@ export function kubeadmDataFor(ctx: CreateContext, node: NodePlan): KubeadmNodeD
     runtimeConfig: plan.runtimeConfig,
     minor,
     ha: isHighlyAvailable(plan),
+    discoveryFile: DISCOVERY_KUBECONFIG_PATH,
   };
 }
 
@@ -55,8 +60,11 @@ export function renderNodeConfig(ctx: CreateContext, node: NodePlan): string {
  */
 export const KUBELET_ENV = 'GOGC=25\n';
 
-async function writeNodeFiles(ctx: CreateContext, node: NodePlan): Promise<void> {
-  await Promise.all([ctx.exec.writeFile(node.name, KUBEADM_CONFIG_PATH, renderNodeConfig(ctx, node)), ctx.exec.writeFile(node.name, '/etc/default/kubelet', KUBELET_ENV)]);
+function nodeFiles(ctx: CreateContext, node: NodePlan): NodeFile[] {
+  return [
+    { path: KUBEADM_CONFIG_PATH, content: renderNodeConfig(ctx, node) },
+    { path: '/etc/default/kubelet', content: KUBELET_ENV },
+  ];
 }
 
 /** On a kubeadm failure, what the user needs: kubeadm's last lines, the kubelet's, and where the rest is. */
@@ -81,34 +89,72 @@ export const kubeadmInitStep: Step = {
   title: 'Bootstrapping the control plane (kubeadm init)',
   async run(ctx) {
     const node = ctx.bootstrapNode();
-    await writeNodeFiles(ctx, node);
+    await ctx.exec.writeFiles(node.name, nodeFiles(ctx, node));
+    // Read while init runs: they are applied the moment the API takes them.
+    ctx.state.addonManifests ??= readAddonManifests(ctx);
+    ctx.state.addonManifests.catch(() => {}); // awaited by the apply
     try {
       await ctx.exec.run(node.name, ['kubeadm', 'init', `--config=${KUBEADM_CONFIG_PATH}`, '--skip-token-print', ...(isHighlyAvailable(ctx.plan) ? ['--upload-certs'] : []), '--v=1'], {
         stepId: 'kubeadm-init',
         errorCode: ErrorCodes.KUBEADM_FAILED,
-        // Once the bootstrap-token phase is done (kubelet-finalize is next),
-        // joins can start: they then overlap kubeadm's last phases and the
-        // pod network install (~2-4 s of a 1+2 create).
+        // Once cluster-info exists (the bootstrap token and its RBAC come
+        // before it) joins can start: they overlap kubeadm's last phases.
+        // Without the line, everything starts after init.
+        // The pod network, storage and CoreDNS are applied then too.
         onLine: (line) => {
-          if (!ctx.state.joins && ctx.plan.nodes.length > 1 && line.includes('[kubelet-finalize]')) startJoins(ctx);
+          if (!CLUSTER_INFO_CREATED.test(line)) return;
+          startAddons(ctx);
+          if (ctx.plan.nodes.length > 1) startJoins(ctx);
         },
       });
     } catch (e) {
       throw await kubeadmFailure(ctx, node.name, e, 'kubeadm init');
     }
-    ctx.state.adminKubeconfig = (await ctx.exec.run(node.name, ['cat', '/etc/kubernetes/admin.conf'])).stdout;
+    const [admin] = await Promise.all([ctx.exec.run(node.name, ['cat', '/etc/kubernetes/admin.conf']), useRotatableKubeletCert(ctx, node.name)]);
+    ctx.state.adminKubeconfig = admin.stdout;
   },
 };
+
+/** kubeadm's --v=1 line once the cluster-info ConfigMap is made. */
+const CLUSTER_INFO_CREATED = /RBAC rules for exposing the cluster-info ConfigMap|\[kubelet-finalize\]/;
+
+const KUBELET_CONF = '/etc/kubernetes/kubelet.conf';
+const KUBELET_CLIENT_PEM = '/var/lib/kubelet/pki/kubelet-client-current.pem';
+
+/**
+ * What kubeadm's kubelet-finalize phase does, without its kubelet restart
+ * (skipped: it came in the middle of the bootstrap): kubelet.conf then names
+ * the certificate file the kubelet rotates instead of the embedded one it
+ * started with. The running kubelet keeps its certificate until it restarts.
+ */
+export function pointKubeletConfAtRotatedCert(kubeletConf: string, pemPath = KUBELET_CLIENT_PEM): string {
+  const doc = yaml.load(kubeletConf) as { users?: Array<{ user?: Record<string, unknown> }> };
+  for (const u of doc.users ?? []) {
+    if (!u.user) continue;
+    delete u.user['client-certificate-data'];
+    delete u.user['client-key-data'];
+    u.user['client-certificate'] = pemPath;
+    u.user['client-key'] = pemPath;
+  }
+  return yaml.dump(doc, { lineWidth: -1 });
+}
+
+async function useRotatableKubeletCert(ctx: CreateContext, node: string): Promise<void> {
+  const r = await ctx.exec.run(node, ['sh', '-c', `test -e ${KUBELET_CLIENT_PEM} && cat ${KUBELET_CONF}`], { allowFailure: true });
+  if (r.exitCode !== 0) return; // rotation off: kubeadm would leave it as it is too
+  await ctx.exec.writeFile(node, KUBELET_CONF, pointKubeletConfAtRotatedCert(r.stdout), '0600');
+}
 
 export const addonsStep: Step = {
   id: 'cni-storage',
   title: (ctx) => (ctx.plan.networking.disableDefaultCNI ? 'Installing the default storage class' : 'Installing the pod network and default storage'),
-  // With several nodes the join step installs them while the nodes join.
+  // With several nodes the join step waits for them while the nodes join.
   when: (ctx) => ctx.plan.nodes.length === 1,
-  run: (ctx) => installNetworkAndStorage(ctx, 'cni-storage'),
+  run: (ctx) => startAddons(ctx),
 };
 
-async function installNetworkAndStorage(ctx: CreateContext, stepId: string): Promise<void> {
+/** The pod network, default storage and CoreDNS manifests, ready to apply. */
+async function readAddonManifests(ctx: CreateContext): Promise<string> {
   const node = ctx.bootstrapNode().name;
   const manifests: string[] = [];
   if (!ctx.plan.networking.disableDefaultCNI) manifests.push('/kind/manifests/default-cni.yaml');
@@ -119,10 +165,20 @@ async function installNetworkAndStorage(ctx: CreateContext, stepId: string): Pro
   ]);
   // kind's manifests are templates over the pod subnet; render it in the node.
   const rendered = texts.map((t) => t!.replaceAll('{{ .PodSubnet }}', ctx.plan.networking.podSubnet).replaceAll('{{.PodSubnet}}', ctx.plan.networking.podSubnet));
-  await ctx.exec.run(node, ['kubectl', '--kubeconfig=/etc/kubernetes/admin.conf', 'apply', '-f', '-'], {
-    stdin: [...rendered, fastCoreDns(coredns!, { singleNode: ctx.plan.nodes.length === 1 })].join('\n---\n'),
-    stepId,
+  return [...rendered, fastCoreDns(coredns!, { singleNode: ctx.plan.nodes.length === 1 })].join('\n---\n');
+}
+
+/** Applies them (once), as soon as kubeadm init made the API usable; failures surface in the step that waits. */
+function startAddons(ctx: CreateContext): Promise<void> {
+  if (ctx.state.addons) return ctx.state.addons;
+  const node = ctx.bootstrapNode().name;
+  const stepId = ctx.plan.nodes.length === 1 ? 'cni-storage' : 'join';
+  ctx.state.addonManifests ??= readAddonManifests(ctx);
+  ctx.state.addons = ctx.state.addonManifests.then(async (stdin) => {
+    await ctx.exec.run(node, ['kubectl', '--kubeconfig=/etc/kubernetes/admin.conf', 'apply', '-f', '-'], { stdin, stepId });
   });
+  ctx.state.addons.catch(() => {}); // awaited by the step; never unhandled before
+  return ctx.state.addons;
 }
 
 /**
@@ -146,8 +202,24 @@ export function fastCoreDns(manifest: string, opts: { singleNode?: boolean } = {
   return docs.map((d) => yaml.dump(d, { lineWidth: -1, noRefs: true })).join('---\n');
 }
 
-async function join(ctx: CreateContext, node: NodePlan): Promise<void> {
-  await writeNodeFiles(ctx, node);
+/**
+ * A kubeconfig with the cluster's endpoint and CA and no credentials: kubeadm
+ * join reads cluster-info with it anonymously and TLS-bootstraps with the token.
+ */
+export function discoveryKubeconfig(clusterName: string, server: string, caPem: string): string {
+  return yaml.dump({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: clusterName, cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } }],
+    users: [{ name: 'discovery', user: {} }],
+    contexts: [{ name: 'discovery', context: { cluster: clusterName, user: 'discovery' } }],
+    'current-context': 'discovery',
+  });
+}
+
+async function join(ctx: CreateContext, node: NodePlan, discovery: Promise<string>): Promise<void> {
+  await nodeUp(ctx, node.name);
+  await ctx.exec.writeFiles(node.name, [{ path: DISCOVERY_KUBECONFIG_PATH, content: await discovery }, ...nodeFiles(ctx, node)]);
   try {
     await ctx.exec.run(node.name, ['kubeadm', 'join', `--config=${KUBEADM_CONFIG_PATH}`, '--v=1'], { stepId: 'join', errorCode: ErrorCodes.KUBEADM_FAILED });
   } catch (e) {
@@ -161,11 +233,14 @@ function startJoins(ctx: CreateContext): Promise<void> {
   const first = ctx.bootstrapNode();
   const controlPlanes = ctx.plan.nodes.filter((n) => n.role === 'control-plane' && n !== first);
   const workers = ctx.plan.nodes.filter((n) => n.role === 'worker');
+  const discovery = ctx.exec
+    .run(first.name, ['cat', '/etc/kubernetes/pki/ca.crt'])
+    .then((r) => discoveryKubeconfig(ctx.plan.name, `https://${controlPlaneEndpoint(ctx)}`, r.stdout));
   // Workers join in parallel from the start; control planes one at a time,
   // since etcd admits one new member at a time.
-  const workerJoins = Promise.all(workers.map((w) => join(ctx, w)));
+  const workerJoins = Promise.all(workers.map((w) => join(ctx, w, discovery)));
   const cpJoins = (async () => {
-    for (const cp of controlPlanes) await join(ctx, cp);
+    for (const cp of controlPlanes) await join(ctx, cp, discovery);
   })();
   ctx.state.joins = Promise.all([workerJoins, cpJoins]).then(() => undefined);
   ctx.state.joins.catch(() => {}); // awaited by the join step; never unhandled before
@@ -180,6 +255,6 @@ export const joinStep: Step = {
   },
   when: (ctx) => ctx.plan.nodes.length > 1,
   async run(ctx) {
-    await Promise.all([startJoins(ctx), installNetworkAndStorage(ctx, 'join')]);
+    await Promise.all([startJoins(ctx), startAddons(ctx)]);
   },
 };

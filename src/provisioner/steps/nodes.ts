@@ -15,7 +15,7 @@ export const createNodesStep: Step = {
   async run(ctx) {
     const { plan, runtime, state } = ctx;
     const lbImage = plan.loadBalancer ? await ensureLbImage(runtime, ctx.progress) : undefined;
-    const network = await ensurePaddockNetwork(runtime);
+    let network = await ensurePaddockNetwork(runtime);
     state.network = network;
     const wanted = plan.nodes.length + (plan.loadBalancer ? 1 : 0);
     // Fixed ports: Docker re-picks port 0 mappings on every restart, which would break the kubeconfig.
@@ -34,57 +34,84 @@ export const createNodesStep: Step = {
         state.ips.set(plan.loadBalancer.name, ip);
         specs.push(loadBalancerSpec(plan, lbImage!, ip, network.name, state.apiPort, version));
       }
+      const starts = specs.map(async (s) => runtime.startContainer(await runtime.createContainer(s)));
+      for (const p of starts) p.catch(() => {}); // each is awaited below, by its join or by the rollback
+      // kubeadm init starts once the first node (and the load balancer) run;
+      // the other nodes go on starting meanwhile and are awaited by their join.
+      const first = [starts[0]!, ...(plan.loadBalancer ? [starts[plan.nodes.length]!] : [])];
       try {
-        await Promise.all(specs.map(async (s) => runtime.startContainer(await runtime.createContainer(s))));
+        await Promise.all(first);
+        state.nodeStarts = new Map(plan.nodes.map((n, i) => [n.name, starts[i]!.catch((e) => Promise.reject(startFailure(e)))]));
+        for (const p of state.nodeStarts.values()) p.catch(() => {});
         return;
       } catch (e) {
-        const msg = (e as Error).message;
-        if (attempt < 3 && /address.*(in use|already)/i.test(msg)) {
+        await Promise.allSettled(starts);
+        // Another create took an address at the same moment, or the delete of
+        // the network's last other cluster removed it in between: again.
+        const raced = /address.*(in use|already)/i.test((e as Error).message) || /network \S+ not found/i.test((e as Error).message);
+        if (attempt < 3 && raced) {
           await Promise.all(specs.map((s) => runtime.removeContainer(s.name)));
+          state.network = network = await ensurePaddockNetwork(runtime);
           continue;
         }
-        if (/port is already allocated|address already in use/i.test(msg)) {
-          throw new PaddockError(ErrorCodes.PORT_IN_USE, `a host port of the cluster is already in use: ${msg}`, { remedy: 'choose other host ports, or stop what uses them' });
-        }
-        if (/Conflict.*container name/i.test(msg)) {
-          throw new PaddockError(ErrorCodes.CLUSTER_EXISTS, `a container with a node's name already exists: ${msg}`, {
-            remedy: 'remove that container, or choose another cluster name',
-          });
-        }
-        throw e;
+        throw startFailure(e);
       }
     }
   },
 };
 
-async function waitFor(ctx: CreateContext, what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    ctx.signal?.throwIfAborted();
-    if (await probe()) return;
-    if (Date.now() > deadline) throw new PaddockError(ErrorCodes.TIMEOUT, `${what} did not happen within ${Math.round(timeoutMs / 1000)} s`);
-    await new Promise((r) => setTimeout(r, 100));
+function startFailure(e: unknown): unknown {
+  const msg = (e as Error).message;
+  if (/port is already allocated|address already in use/i.test(msg)) {
+    return new PaddockError(ErrorCodes.PORT_IN_USE, `a host port of the cluster is already in use: ${msg}`, { remedy: 'choose other host ports, or stop what uses them' });
   }
+  if (/Conflict.*container name/i.test(msg)) {
+    return new PaddockError(ErrorCodes.CLUSTER_EXISTS, `a container with a node's name already exists: ${msg}`, {
+      remedy: 'remove that container, or choose another cluster name',
+    });
+  }
+  return e;
+}
+
+const CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
+
+/**
+ * containerd answering in a node: one exec that waits inside the node (an
+ * exec per poll costs the engine a runc exec each time, on every node).
+ */
+async function waitContainerd(ctx: CreateContext, node: string, what: string): Promise<void> {
+  const r = await ctx.exec
+    .run(node, ['timeout', '60', 'sh', '-c', `until test -S ${CONTAINERD_SOCKET}; do sleep 0.1; done`], { allowFailure: true })
+    .catch((e: unknown) => ({ exitCode: -1, stdout: '', stderr: (e as Error).message }));
+  if (r.exitCode === 0) return;
+  const info = await ctx.runtime.inspectContainer(node);
+  if (info && !info.State.Running) {
+    const logs = await ctx.runtime.docker.getContainer(node).logs({ stdout: true, stderr: true, tail: 40 }).catch(() => Buffer.from(''));
+    throw new PaddockError(ErrorCodes.DOCKER_FAILED, `node ${node} exited (code ${info.State.ExitCode}) while starting`, { output: logs.toString() });
+  }
+  throw new PaddockError(ErrorCodes.TIMEOUT, `${what} did not happen within 60 s`, { output: r.stderr });
+}
+
+/** A node's container started and its containerd answering (once per node). */
+export function nodeUp(ctx: CreateContext, node: string): Promise<void> {
+  const ups = (ctx.state.nodeUps ??= new Map());
+  let up = ups.get(node);
+  if (!up) {
+    up = (async () => {
+      await ctx.state.nodeStarts?.get(node);
+      await waitContainerd(ctx, node, `containerd answering in ${node}`);
+    })();
+    up.catch(() => {}); // awaited by whoever needs the node
+    ups.set(node, up);
+  }
+  return up;
 }
 
 export const waitContainerdStep: Step = {
   id: 'containerd',
-  title: 'Waiting for containerd in every node',
-  async run(ctx) {
-    await Promise.all(
-      ctx.plan.nodes.map((n) =>
-        waitFor(ctx, `containerd answering in ${n.name}`, 60_000, async () => {
-          const info = await ctx.runtime.inspectContainer(n.name);
-          if (info && !info.State.Running) {
-            const logs = await ctx.runtime.docker.getContainer(n.name).logs({ stdout: true, stderr: true, tail: 40 }).catch(() => Buffer.from(''));
-            throw new PaddockError(ErrorCodes.DOCKER_FAILED, `node ${n.name} exited (code ${info.State.ExitCode}) while starting`, { output: logs.toString() });
-          }
-          const r = await ctx.exec.run(n.name, ['test', '-S', '/run/containerd/containerd.sock'], { allowFailure: true });
-          return r.exitCode === 0;
-        }),
-      ),
-    );
-  },
+  title: 'Waiting for containerd in the first node',
+  // The other nodes are waited for by their join, while kubeadm init runs.
+  run: (ctx) => nodeUp(ctx, ctx.bootstrapNode().name),
 };
 
 export const containerdPatchesStep: Step = {
@@ -94,14 +121,12 @@ export const containerdPatchesStep: Step = {
   async run(ctx) {
     await Promise.all(
       ctx.plan.nodes.map(async (n) => {
+        await nodeUp(ctx, n.name);
         const base = (await ctx.exec.run(n.name, ['cat', '/etc/containerd/config.toml'])).stdout;
         const patched = patchContainerdConfig(base, ctx.plan.containerdConfigPatches, ctx.plan.containerdConfigPatchesJSON6902);
         await ctx.exec.writeFile(n.name, '/etc/containerd/config.toml', patched);
         await ctx.exec.run(n.name, ['systemctl', 'restart', 'containerd']);
-        await waitFor(ctx, `containerd answering in ${n.name} after its restart`, 60_000, async () => {
-          const r = await ctx.exec.run(n.name, ['test', '-S', '/run/containerd/containerd.sock'], { allowFailure: true });
-          return r.exitCode === 0;
-        });
+        await waitContainerd(ctx, n.name, `containerd answering in ${n.name} after its restart`);
       }),
     );
   },

@@ -61,7 +61,7 @@ export const waitReadyStep: Step = {
           remedy: `run again with a longer --wait, or --retain to look inside (full log: ${ctx.logFile})`,
         });
       }
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, 100));
     }
   },
 };

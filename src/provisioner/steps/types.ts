@@ -22,8 +22,16 @@ export interface CreateState {
   adminKubeconfig?: string;
   /** admin kubeconfig pointing at the host's published port. */
   hostKubeconfig?: string;
+  /** Each node container's create+start; the first node's has settled when the nodes step ends. */
+  nodeStarts?: Map<string, Promise<void>>;
+  /** Each node started with containerd answering (steps/nodes.ts nodeUp). */
+  nodeUps?: Map<string, Promise<void>>;
   /** The joins of the other nodes, started as soon as kubeadm init made them possible. */
   joins?: Promise<void>;
+  /** Pod network, storage and CoreDNS manifests, read while kubeadm init runs. */
+  addonManifests?: Promise<string>;
+  /** Their apply, started as soon as kubeadm init made the API usable. */
+  addons?: Promise<void>;
 }
 
 export interface CreateContext {
