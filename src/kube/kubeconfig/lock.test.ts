@@ -36,7 +36,6 @@ describe('kubeconfig lock (<file>.lock, O_EXCL)', () => {
   const held: { name: string; content: string; ageMs: number; says: RegExp; remedy: RegExp }[] = [
     { name: 'a kubectl lock (empty file), fresh', content: '', ageMs: 0, says: /another program/, remedy: /wait a moment.*rm '/ },
     { name: 'a lock older than a minute', content: '', ageMs: 120_000, says: /created 12\d s ago.*stale/, remedy: /^if no kubectl.*rm '/ },
-    { name: 'a lock of a Paddock process that died', content: `paddock pid=2147483000 host=${os.hostname()} id=x\n`, ageMs: 0, says: /Paddock process 2147483000, which is no longer running/, remedy: /^if no kubectl/ },
     { name: 'a lock of a running Paddock', content: `paddock pid=${process.pid} host=${os.hostname()} id=x\n`, ageMs: 0, says: new RegExp(`Paddock process ${process.pid} is changing it`), remedy: /wait a moment/ },
   ];
   it.each(held)('gives up with a clear message on $name, and never removes it', async ({ content, ageMs, says, remedy }) => {
@@ -57,6 +56,15 @@ describe('kubeconfig lock (<file>.lock, O_EXCL)', () => {
     expect(e.remedy).toMatch(remedy);
     expect(e.remedy).toContain(lock);
     expect(await fs.readFile(lock, 'utf8')).toBe(content);
+  });
+
+  it("takes over the lock of a Paddock process of this host that was killed", async () => {
+    await fs.writeFile(lockPathFor(file), `paddock pid=2147483000 host=${os.hostname()} id=x\n`);
+    const release = await acquireLock(file, { timeoutMs: 200 });
+    expect(await fs.readFile(lockPathFor(file), 'utf8')).toMatch(new RegExp(`^paddock pid=${process.pid} `));
+    await release();
+    expect(await exists(lockPathFor(file))).toBe(false);
+    expect((await fs.readdir(path.dirname(file))).filter((f) => f.includes('.dead-'))).toEqual([]);
   });
 
   it('release leaves a lock that is no longer ours', async () => {

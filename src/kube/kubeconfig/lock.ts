@@ -4,7 +4,8 @@
  * (clientcmd.lockFile). kubectl gives up at once when the lock exists;
  * Paddock waits a few seconds with backoff, because a desktop app racing a
  * script should win politely, not fail. A lock is never broken silently:
- * after the wait the user is told which file to remove and how old it is.
+ * after the wait the user is told which file to remove and how old it is —
+ * except one left by a Paddock process of this host that no longer runs.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -109,10 +110,32 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
         });
       }
     }
-    if (Date.now() >= deadline) throw lockedError(file, lockPath, await describeLock(lockPath), opts);
+    const holder = await describeLock(lockPath);
+    // Left by a Paddock that was killed on this host: its writes are atomic
+    // (write.ts), so nothing is half-done, and waiting would never end.
+    if (holder?.paddockPid !== undefined && holder.alive === false && (await takeOverDeadLock(lockPath))) continue;
+    if (Date.now() >= deadline) throw lockedError(file, lockPath, holder, opts);
     await sleep(delay + Math.random() * delay);
     delay = Math.min(delay * 2, 200);
   }
+}
+
+/** Removes a dead Paddock's lock, unless another writer replaced it since it was read. */
+async function takeOverDeadLock(lockPath: string): Promise<boolean> {
+  const aside = `${lockPath}.dead-${randomBytes(4).toString('hex')}`;
+  try {
+    await fs.rename(lockPath, aside);
+  } catch {
+    return true; // gone meanwhile: try again
+  }
+  const moved = await describeLock(aside);
+  if (moved?.paddockPid === undefined || moved.alive !== false) {
+    await fs.link(aside, lockPath).catch(() => undefined); // a live writer's lock: put it back
+    await fs.unlink(aside).catch(() => undefined);
+    return false;
+  }
+  await fs.unlink(aside).catch(() => undefined);
+  return true;
 }
 
 /**
