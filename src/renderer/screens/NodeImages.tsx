@@ -18,6 +18,11 @@ export function NodeImagesScreen() {
     navigate(`/jobs/${opId}`);
     void action.run('build', () => call('buildNodeImage', version ? { kubernetesVersion: version } : {}, { opId }));
   };
+  const pull = () => {
+    const opId = newOpId();
+    navigate(`/jobs/${opId}`);
+    void action.run('pull', () => call('pullNodeImage', version ? { kubernetesVersion: version } : {}, { opId }));
+  };
   const images = q.data?.images ?? [];
   return (
     <>
@@ -30,25 +35,28 @@ export function NodeImagesScreen() {
       >
         <Group align="flex-end" mb="lg">
           <TextInput
-            label="Kubernetes version to build"
+            label="Kubernetes version"
             placeholder="default"
             value={version}
             onChange={(e) => setVersion(e.currentTarget.value.trim())}
             error={versionOk ? undefined : 'Like v1.34.1'}
             w={240}
           />
+          <Button variant="light" disabled={!versionOk} onClick={pull}>
+            Pull pinned image
+          </Button>
           <Button type="submit" variant="light" disabled={!versionOk}>
             Build node image
           </Button>
           <Text size="xs" c="dimmed" maw={360}>
-            Builds from source when no registry is reachable; cached, so a second build takes seconds.
+            Pull fetches kind&apos;s image for the version, checked by digest, where a registry answers; a build works offline and is cached, so a second build takes seconds.
           </Text>
         </Group>
       </form>
       {action.error != null && <ErrorNotice error={action.error} onClose={action.clear} />}
       {q.isPending && <Loading label="Loading node images" />}
       {q.error && <ErrorNotice error={q.error} onRetry={() => void q.refetch()} />}
-      {q.data && images.length === 0 && <EmptyState title="No node images on this machine" description="Build one above, or create a cluster: it fetches the default image." />}
+      {q.data && images.length === 0 && <EmptyState title="No node images on this machine" description="Pull or build one above, or create a cluster: it fetches the default image." />}
       {images.length > 0 && (
         <Table aria-label="Node images" highlightOnHover>
           <Table.Thead>
