@@ -148,10 +148,6 @@ export async function pullImage(runtime: DockerRuntime, ref: string, progress: P
   progress.log(`pulled ${ref}: ${s.layers} layers${s.total ? `, ${mb(s.total)} downloaded` : ''}`, stepId);
 }
 
-async function inspect(runtime: DockerRuntime, ref: string): Promise<Docker.ImageInspectInfo | undefined> {
-  return runtime.inspectImage(ref);
-}
-
 /** True when the image carries the pinned repository@digest (Docker writes Hub names short). */
 export function carriesDigest(img: { RepoDigests?: string[] | null }, pin: PinnedImage): boolean {
   const want = `${normalizeRepository(pin.repository)}@${pin.digest}`;
@@ -177,7 +173,7 @@ async function tagAs(runtime: DockerRuntime, id: string, name: string): Promise<
 export async function findPulledNodeImage(runtime: DockerRuntime, kubernetesVersion?: string, pins: PinnedImage[] = loadPins()): Promise<PulledNodeImage | undefined> {
   const pin = pinFor(kubernetesVersion, DEFAULT_KUBERNETES_VERSION, pins);
   if (!pin) return undefined;
-  const img = await inspect(runtime, digestRef(pin));
+  const img = await runtime.inspectImage(digestRef(pin));
   if (!img || !carriesDigest(img, pin)) return undefined;
   const name = defaultNodeImageName(pin.kubernetesVersion);
   if (!(img.RepoTags ?? []).includes(name)) await tagAs(runtime, img.Id, name);
@@ -188,7 +184,7 @@ export async function findPulledNodeImage(runtime: DockerRuntime, kubernetesVers
 export async function listPulledNodeImages(runtime: DockerRuntime, pins: PinnedImage[] = loadPins()): Promise<{ pin: PinnedImage; image: Docker.ImageInspectInfo }[]> {
   const out: { pin: PinnedImage; image: Docker.ImageInspectInfo }[] = [];
   for (const pin of pins) {
-    const image = await inspect(runtime, digestRef(pin));
+    const image = await runtime.inspectImage(digestRef(pin));
     if (image && carriesDigest(image, pin)) out.push({ pin, image });
   }
   return out;
@@ -218,7 +214,7 @@ export async function pullNodeImage(
   const ref = digestRef(pin);
   opts.progress.log(`pulling ${pin.ref} (pinned node image for Kubernetes ${pin.kubernetesVersion})`, stepId);
   await pullImage(runtime, ref, opts.progress, stepId, opts.signal);
-  const img = await inspect(runtime, ref);
+  const img = await runtime.inspectImage(ref);
   if (!img || !carriesDigest(img, pin)) {
     // The engine verifies content pulled by digest, so this means a registry
     // or mirror that answered with something else: do not use it.
