@@ -10,7 +10,7 @@
  * Makes one cluster (deleted at the end) unless --context names an existing
  * one with the busybox image loaded. Writes bench/results/forward-<date>.md.
  *
- *   npx tsx bench/forward.ts [--mb 256] [--requests 200] [--rounds 3] [--context CTX]
+ *   npx tsx bench/forward.ts [--mb 256] [--requests 200] [--rounds 3] [--context CTX] [--reader curl|node]
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -56,8 +56,18 @@ interface Path {
   lat: number[];
 }
 
+/** The large download's reader: curl (C, its own process, so the bench's Node thread does not cap every path) when installed, else Node's http. */
+const READER = arg('reader', '') || ((await execa('curl', ['--version'], { reject: false }).catch(() => ({ exitCode: 1 }))).exitCode === 0 ? 'curl' : 'node');
+
+async function curlOnce(port: number, p: string, host = '127.0.0.1'): Promise<{ bytes: number; ms: number }> {
+  const r = await execa('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{size_download} %{time_total}', `http://${host}:${port}${p}`]);
+  const [code, bytes, secs] = r.stdout.trim().split(' ');
+  if (code !== '200') throw new Error(`HTTP ${code}`);
+  return { bytes: Number(bytes), ms: Number(secs) * 1000 };
+}
+
 async function big(p: Path) {
-  const r = await fetchOnce(p.port, '/big', p.host);
+  const r = await (READER === 'curl' ? curlOnce : fetchOnce)(p.port, '/big', p.host);
   if (r.bytes !== MB * 1024 * 1024) throw new Error(`${p.label}: got ${r.bytes} bytes`);
   p.mbps.push(r.bytes / 1024 / 1024 / (r.ms / 1000));
 }
@@ -144,7 +154,7 @@ async function main() {
     const lines = [
       `# bench/forward — ${started}`,
       '',
-      `Same cluster (${context}), same pod (busybox httpd), ${MB} MB download and ${REQUESTS} small requests per path, each on a new connection (Node's http client in the bench process); ${ROUNDS} rounds, each path in turn (order reversed every other round). Machine: ${os.cpus().length} cores shared with other clusters; load average at start ${loadAtStart}, at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}.`,
+      `Same cluster (${context}), same pod (busybox httpd), ${MB} MB download and ${REQUESTS} small requests per path, each on a new connection (download read by ${READER === 'curl' ? 'curl' : "Node's http client in the bench process"}, small requests by Node's http client); ${ROUNDS} rounds, each path in turn (order reversed every other round). Machine: ${os.cpus().length} cores shared with other clusters; load average at start ${loadAtStart}, at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}.`,
       '',
       ...table,
       '',
