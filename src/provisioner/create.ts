@@ -167,6 +167,7 @@ async function createLocked(deps: CreateDeps, plan: ClusterPlan, op: OpContext, 
       });
       startKubeconfigWrite();
     }
+    ctx.state.earlyBind?.abort();
     await progress.step('kubeconfig', `Adding context "${plan.context}" to your kubeconfig`, async () => {
       startKubeconfigWrite();
       await kubeconfigWrite;
@@ -174,6 +175,7 @@ async function createLocked(deps: CreateDeps, plan: ClusterPlan, op: OpContext, 
     // Last: the mark that this create ran to its end (see cluster-state).
     await ctx.exec.run(ctx.bootstrapNode().name, ['sh', '-c', `mkdir -p "$(dirname ${CREATED_MARKER})" && date -u +%FT%TZ > ${CREATED_MARKER}`]);
   } catch (e) {
+    ctx.state.earlyBind?.abort();
     const err = op.signal?.aborted ? toPaddockError(op.signal.reason ?? e) : toPaddockError(e);
     if (plan.retain) {
       progress.log(`--retain: keeping the nodes of "${plan.name}" to debug; remove them with \`paddock delete ${plan.name}\``);

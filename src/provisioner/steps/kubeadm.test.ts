@@ -1,6 +1,6 @@
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { fastCoreDns } from './kubeadm.js';
+import { discoveryKubeconfig, fastCoreDns, pointKubeletConfAtRotatedCert } from './kubeadm.js';
 
 const printed = `apiVersion: apps/v1
 kind: Deployment
@@ -41,5 +41,31 @@ describe('fastCoreDns', () => {
 
   it('fails clearly when kubeadm printed no CoreDNS Deployment', () => {
     expect(() => fastCoreDns('kind: Service\n')).toThrow(/no CoreDNS Deployment/);
+  });
+});
+
+describe('kubelet.conf and discovery files', () => {
+  it('points kubelet.conf at the rotated certificate file instead of the embedded one', () => {
+    const conf = yaml.dump({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'dev', cluster: { server: 'https://dev-control-plane:6443', 'certificate-authority-data': 'Q0E=' } }],
+      users: [{ name: 'system:node:dev-worker', user: { 'client-certificate-data': 'Q0VSVA==', 'client-key-data': 'S0VZ' } }],
+      contexts: [{ name: 'c', context: { cluster: 'dev', user: 'system:node:dev-worker' } }],
+      'current-context': 'c',
+    });
+    const out = yaml.load(pointKubeletConfAtRotatedCert(conf)) as any;
+    expect(out.users[0].user).toEqual({
+      'client-certificate': '/var/lib/kubelet/pki/kubelet-client-current.pem',
+      'client-key': '/var/lib/kubelet/pki/kubelet-client-current.pem',
+    });
+    expect(out.clusters[0].cluster.server).toBe('https://dev-control-plane:6443');
+  });
+
+  it('writes a discovery kubeconfig with the CA and no credentials', () => {
+    const out = yaml.load(discoveryKubeconfig('dev', 'https://dev-control-plane:6443', 'PEM')) as any;
+    expect(out.clusters[0]).toEqual({ name: 'dev', cluster: { server: 'https://dev-control-plane:6443', 'certificate-authority-data': Buffer.from('PEM').toString('base64') } });
+    expect(out.users[0]).toEqual({ name: 'discovery', user: {} });
+    expect(out['current-context']).toBe('discovery');
   });
 });

@@ -4,6 +4,8 @@ import { renderKubeadmConfig, type KubeadmNodeData } from '../kubeadm/config.js'
 import { isHighlyAvailable, type NodePlan } from '../plan.js';
 import type { NodeFile } from '../node-exec.js';
 import { nodeUp } from './nodes.js';
+import { bindDaemonSetPodsUntil } from './early-bind.js';
+import { hostKubeconfig } from './ready.js';
 import type { CreateContext, Step } from './types.js';
 
 export const KUBEADM_CONFIG_PATH = '/kind/kubeadm.conf';
@@ -104,16 +106,36 @@ export const kubeadmInitStep: Step = {
         onLine: (line) => {
           if (!CLUSTER_INFO_CREATED.test(line)) return;
           startAddons(ctx);
+          startEarlyBind(ctx);
           if (ctx.plan.nodes.length > 1) startJoins(ctx);
         },
       });
     } catch (e) {
       throw await kubeadmFailure(ctx, node.name, e, 'kubeadm init');
     }
-    const [admin] = await Promise.all([ctx.exec.run(node.name, ['cat', '/etc/kubernetes/admin.conf']), useRotatableKubeletCert(ctx, node.name)]);
-    ctx.state.adminKubeconfig = admin.stdout;
+    const [admin] = await Promise.all([readAdminConf(ctx), useRotatableKubeletCert(ctx, node.name)]);
+    ctx.state.adminKubeconfig = admin;
   },
 };
+
+function readAdminConf(ctx: CreateContext): Promise<string> {
+  ctx.state.adminConfRead ??= ctx.exec.run(ctx.bootstrapNode().name, ['cat', '/etc/kubernetes/admin.conf']).then((r) => r.stdout);
+  return ctx.state.adminConfRead;
+}
+
+/** See early-bind.ts: DaemonSet pods bound while the scheduler's informers are in backoff; stopped when the create ends. */
+function startEarlyBind(ctx: CreateContext): void {
+  if (ctx.state.earlyBind) return;
+  const stop = new AbortController();
+  ctx.state.earlyBind = stop;
+  readAdminConf(ctx)
+    .then((admin) => {
+      if (stop.signal.aborted) return;
+      ctx.state.adminKubeconfig ??= admin;
+      return bindDaemonSetPodsUntil(hostKubeconfig(ctx), stop.signal);
+    })
+    .catch(() => {}); // an optimisation: the scheduler binds them anyway
+}
 
 /** kubeadm's --v=1 line once the cluster-info ConfigMap is made. */
 const CLUSTER_INFO_CREATED = /RBAC rules for exposing the cluster-info ConfigMap|\[kubelet-finalize\]/;
@@ -217,14 +239,47 @@ export function discoveryKubeconfig(clusterName: string, server: string, caPem: 
   });
 }
 
-async function join(ctx: CreateContext, node: NodePlan, discovery: Promise<string>): Promise<void> {
+interface JoinInputs {
+  discovery: Promise<string>;
+  /** Workers' kubelet.conf, issued by the first node (see issueKubeletConfs). */
+  kubeletConfs: Promise<Map<string, string>>;
+}
+
+async function join(ctx: CreateContext, node: NodePlan, inputs: JoinInputs): Promise<void> {
   await nodeUp(ctx, node.name);
-  await ctx.exec.writeFiles(node.name, [{ path: DISCOVERY_KUBECONFIG_PATH, content: await discovery }, ...nodeFiles(ctx, node)]);
+  const kubeletConf = node.role === 'worker' ? (await inputs.kubeletConfs).get(node.name) : undefined;
+  await ctx.exec.writeFiles(node.name, [
+    { path: DISCOVERY_KUBECONFIG_PATH, content: await inputs.discovery },
+    ...nodeFiles(ctx, node),
+    ...(kubeletConf ? [{ path: KUBELET_CONF, content: kubeletConf, mode: '0600' }] : []),
+  ]);
   try {
     await ctx.exec.run(node.name, ['kubeadm', 'join', `--config=${KUBEADM_CONFIG_PATH}`, '--v=1'], { stepId: 'join', errorCode: ErrorCodes.KUBEADM_FAILED });
   } catch (e) {
     throw await kubeadmFailure(ctx, node.name, e, 'kubeadm join');
   }
+  if (kubeletConf) await useRotatableKubeletCert(ctx, node.name);
+}
+
+const KUBECONF_SEPARATOR = '--- paddock: next kubeconfig ---';
+
+/**
+ * A kubelet that TLS-bootstraps starts "in the background" as
+ * system:anonymous: its first lists of Services and Nodes are refused and
+ * retried with client-go's backoff, and it starts no pod before Services
+ * were read (~2 s per worker on a fresh cluster). Given a kubelet.conf with
+ * its node certificate (what the bootstrap would have got: CN
+ * system:node:NAME, O system:nodes, signed by the cluster CA, issued by
+ * `kubeadm kubeconfig user` on the first node), it starts authenticated;
+ * kubeadm join then finds the TLS bootstrap done. Rotation is unchanged.
+ */
+function issueKubeletConfs(ctx: CreateContext, workers: NodePlan[]): Promise<Map<string, string>> {
+  if (workers.length === 0) return Promise.resolve(new Map());
+  const script = `for n do kubeadm kubeconfig user --config=${KUBEADM_CONFIG_PATH} --client-name "system:node:$n" --org system:nodes || exit 1; echo '${KUBECONF_SEPARATOR}'; done`;
+  return ctx.exec.run(ctx.bootstrapNode().name, ['sh', '-c', script, 'issue', ...workers.map((w) => w.name)], { logAs: `kubeadm kubeconfig user (kubelet.conf of ${workers.map((w) => w.name).join(', ')})` }).then((r) => {
+    const confs = r.stdout.split(`${KUBECONF_SEPARATOR}\n`);
+    return new Map(workers.map((w, i) => [w.name, confs[i]!]));
+  });
 }
 
 /** Starts every join (once); failures surface in the join step. */
@@ -233,14 +288,19 @@ function startJoins(ctx: CreateContext): Promise<void> {
   const first = ctx.bootstrapNode();
   const controlPlanes = ctx.plan.nodes.filter((n) => n.role === 'control-plane' && n !== first);
   const workers = ctx.plan.nodes.filter((n) => n.role === 'worker');
-  const discovery = ctx.exec
-    .run(first.name, ['cat', '/etc/kubernetes/pki/ca.crt'])
-    .then((r) => discoveryKubeconfig(ctx.plan.name, `https://${controlPlaneEndpoint(ctx)}`, r.stdout));
+  const inputs: JoinInputs = {
+    discovery: ctx.exec
+      .run(first.name, ['cat', '/etc/kubernetes/pki/ca.crt'])
+      .then((r) => discoveryKubeconfig(ctx.plan.name, `https://${controlPlaneEndpoint(ctx)}`, r.stdout)),
+    kubeletConfs: issueKubeletConfs(ctx, workers),
+  };
+  inputs.discovery.catch(() => {});
+  inputs.kubeletConfs.catch(() => {}); // both awaited by each join
   // Workers join in parallel from the start; control planes one at a time,
   // since etcd admits one new member at a time.
-  const workerJoins = Promise.all(workers.map((w) => join(ctx, w, discovery)));
+  const workerJoins = Promise.all(workers.map((w) => join(ctx, w, inputs)));
   const cpJoins = (async () => {
-    for (const cp of controlPlanes) await join(ctx, cp, discovery);
+    for (const cp of controlPlanes) await join(ctx, cp, inputs);
   })();
   ctx.state.joins = Promise.all([workerJoins, cpJoins]).then(() => undefined);
   ctx.state.joins.catch(() => {}); // awaited by the join step; never unhandled before

@@ -32,6 +32,10 @@ export interface CreateState {
   addonManifests?: Promise<string>;
   /** Their apply, started as soon as kubeadm init made the API usable. */
   addons?: Promise<void>;
+  /** admin.conf of the first node, read once. */
+  adminConfRead?: Promise<string>;
+  /** Stops the early binding of DaemonSet pods (early-bind.ts). */
+  earlyBind?: AbortController;
 }
 
 export interface CreateContext {
