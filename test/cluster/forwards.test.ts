@@ -238,8 +238,9 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
     expect(await nodeRules()).toEqual([]);
   });
 
-  it.each(['direct', 'api'] as const)('in-process, %s path: a pod/ forward carries 50 concurrent connections with no error, counts bytes, and stop frees the port with a connection open', async (via) => {
-    if (via === 'api') process.env.PADDOCK_FORWARD_PATH = 'api';
+  it.each(['direct', 'api', 'api-v4'] as const)('in-process, %s path: a pod/ forward carries 50 concurrent connections with no error, counts bytes, and stop frees the port with a connection open', async (via) => {
+    if (via !== 'direct') process.env.PADDOCK_FORWARD_PATH = 'api';
+    if (via === 'api-v4') process.env.PADDOCK_FORWARD_API = 'v4';
     const changes: string[] = [];
     const m = new ForwardManager({ store: fileForwardStore(path.join(sb.dir, `inproc-${via}-forwards.json`)), onState: (c) => changes.push(`${c.state}:${c.reason ?? ''}`) });
     try {
@@ -247,8 +248,8 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
       const f = await m.add({ context, target: `pod/${pod}`, namespace: 'default', localPort: 0, remotePort: 'http' });
       const started = await m.start(f.id);
       expect(started.state).toBe('connected');
-      expect(started.path).toBe(via);
-      if (via === 'api') expect(started.pathReason).toBe('PADDOCK_FORWARD_PATH=api');
+      expect(started.path).toBe(via === 'direct' ? 'direct' : 'api');
+      if (via !== 'direct') expect(started.pathReason).toBe('PADDOCK_FORWARD_PATH=api');
       expect(started.podPort).toBe(8080);
       const size = (port: number) =>
         new Promise<number>((resolve, reject) => {
@@ -265,6 +266,8 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
       expect(info.bytesIn).toBeGreaterThanOrEqual(50 * 65536);
       expect(info.bytesIn).toBeLessThan(50 * (65536 + 1024)); // body + response headers
       expect(info.bytesOut).toBeGreaterThan(50 * 20); // the requests
+      // The API path used its SPDY session (no fallback to WebSockets).
+      if (via === 'api') expect(info.lastError ?? '').not.toContain('SPDY');
       const held = net.connect(f.localPort, '127.0.0.1');
       await new Promise((r) => held.once('connect', r));
       await waitFor('the held connection to count', 5000, async () => (await m.get(f.id)).connections === 1);
@@ -277,9 +280,36 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
       expect(await nodeRules()).toEqual([]);
     } finally {
       delete process.env.PADDOCK_FORWARD_PATH;
+      delete process.env.PADDOCK_FORWARD_API;
       await m.dispose();
     }
   });
+
+  it('in-process, api path (SPDY): deleting the pod behind a svc/ forward, requests succeed again within 3 s of the replacement being Ready', () =>
+    onApiPath(async () => {
+      const m = new ForwardManager({ store: fileForwardStore(path.join(sb.dir, 'spdy-forwards.json')) });
+      try {
+        const f = await m.add({ context, target: 'svc/web', namespace: 'default', localPort: 0, remotePort: 80 });
+        await m.start(f.id);
+        const oldPod = (await readyPods())[0]!.metadata!.name!;
+        expect(await waitFor('the forward to answer', 20_000, () => answer(f.localPort))).toBe(oldPod);
+        await api.core.deleteNamespacedPod({ name: oldPod, namespace: 'default' });
+        const newPod = await waitFor('the replacement pod to be Ready', 120_000, async () => {
+          const pods = await readyPods();
+          return pods.length === 1 && pods[0]!.metadata!.name !== oldPod ? pods[0]!.metadata!.name! : undefined;
+        });
+        const ready = Date.now();
+        await waitFor('the forward on the replacement', 10_000, async () => (await answer(f.localPort)) === newPod);
+        const ms = Date.now() - ready;
+        console.log(`api path (SPDY), pod deleted: answered from ${newPod} ${ms} ms after it was seen Ready`);
+        expect(ms).toBeLessThan(3000);
+        const info = await m.get(f.id);
+        expect(info.path).toBe('api');
+        expect(info.lastError ?? '').not.toContain('SPDY port-forward failed');
+      } finally {
+        await m.dispose();
+      }
+    }));
 
   it('in-process: a forward whose nodes sit on a Docker engine reached over the network falls back to the API path and says why', async () => {
     // The same cluster under a context name that is not Paddock's, with DOCKER_HOST pointing at a TCP engine.
@@ -303,12 +333,14 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
     expect(await nodeRules()).toEqual([]);
   });
 
-  it('in-process, api path: a server that speaks first greets every connection once, also those started on streams opened ahead and on their replacements', () => onApiPath(async () => {
+  it.each(['spdy', 'v4'] as const)('in-process, api path (%s): a server that speaks first greets every connection once, also those started on streams opened ahead and on their replacements', (mode) => onApiPath(async () => {
+    if (mode === 'v4') process.env.PADDOCK_FORWARD_API = 'v4';
+    const podName = `greeter-${mode}`;
     const busybox = await ensureBusyboxImage();
     await api.core.createNamespacedPod({
       namespace: 'default',
       body: {
-        metadata: { name: 'greeter' },
+        metadata: { name: podName },
         spec: {
           terminationGracePeriodSeconds: 1,
           containers: [
@@ -324,12 +356,12 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
         },
       },
     });
-    const m = new ForwardManager({ store: fileForwardStore(path.join(sb.dir, 'greeter-forwards.json')), spares: { size: 2, maxAgeMs: 1500 } });
+    const m = new ForwardManager({ store: fileForwardStore(path.join(sb.dir, `${podName}-forwards.json`)), spares: { size: 2, maxAgeMs: 1500 } });
     try {
-      await waitFor('pod greeter Ready', 60_000, async () =>
-        (await api.core.readNamespacedPod({ name: 'greeter', namespace: 'default' })).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      await waitFor(`pod ${podName} Ready`, 60_000, async () =>
+        (await api.core.readNamespacedPod({ name: podName, namespace: 'default' })).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
       );
-      const f = await m.add({ context, target: 'pod/greeter', namespace: 'default', localPort: 0, remotePort: 9000 });
+      const f = await m.add({ context, target: `pod/${podName}`, namespace: 'default', localPort: 0, remotePort: 9000 });
       await m.start(f.id);
       const talk = () =>
         new Promise<string>((resolve, reject) => {
@@ -355,8 +387,9 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
       expect((await m.get(f.id)).connectionsTotal).toBe(15);
       expect((await m.get(f.id)).path).toBe('api');
     } finally {
+      delete process.env.PADDOCK_FORWARD_API;
       await m.dispose();
-      await api.core.deleteNamespacedPod({ name: 'greeter', namespace: 'default' });
+      await api.core.deleteNamespacedPod({ name: podName, namespace: 'default' });
     }
   }));
 

@@ -30,6 +30,8 @@ import { tunnel, type Tunnel, type TunnelCounters } from './tunnel.js';
 import { checkReach, findNode, installRule, isLive, NoDirectPath, newOwner, ownerGone, ownerRuns, removeRules, type DirectAddress, type Installed } from './direct.js';
 import { directTunnel } from './direct-tunnel.js';
 import type { Owner } from './direct-rules.js';
+import { SpdySession } from './spdy.js';
+import { spdyTunnel, type SpdyTarget } from './spdy-tunnel.js';
 
 type State = ForwardInfo['state'];
 
@@ -77,6 +79,8 @@ interface Running {
   installed?: Installed;
   /** A node container the direct path did not work with lately (unreachable from here), and why. */
   noDirect?: { container: string; until: number; reason: string };
+  /** The API path's SPDY session to the current pod (one per pod, all connections as streams on it). */
+  spdy?: { key: string; session?: SpdySession; opening?: Promise<SpdySession | undefined>; failed?: string };
 }
 
 /** PADDOCK_FORWARD_SPARES=N sets how many streams are opened ahead (0: none), for comparisons such as bench/forward. */
@@ -91,6 +95,8 @@ const SPARE_RETRY_MS = 1_000;
 const NO_DIRECT_MS = 5 * 60_000;
 /** PADDOCK_FORWARD_PATH=api keeps every forward on the API path (benchmarks, tests of that path). */
 const forcedApi = () => process.env.PADDOCK_FORWARD_PATH === 'api';
+/** PADDOCK_FORWARD_API=v4 makes the API path use one v4 WebSocket per connection instead of one SPDY session per pod. */
+const useSpdy = () => process.env.PADDOCK_FORWARD_API !== 'v4';
 const spareKey = (c: Current) => `${c.uid}:${c.port}`;
 
 export interface ForwardStateChange {
@@ -469,6 +475,8 @@ export class ForwardManager {
     r.life.abort();
     r.watchAbort?.abort();
     r.spares.dispose();
+    r.spdy?.session?.close('the forward stopped');
+    r.spdy = undefined;
     for (const w of r.waiters) w();
     // close() unbinds at once; open connections are cut so nothing lingers on the port.
     const closed = new Promise<void>((resolve) => r.server.close(() => resolve()));
@@ -554,8 +562,73 @@ export class ForwardManager {
 
   private setCurrent(r: Running, cur: Current | undefined): void {
     r.current = cur;
+    const key = cur && !cur.direct && !r.life.signal.aborted && useSpdy() ? spareKey(cur) : undefined;
+    if (r.spdy && r.spdy.key !== key) {
+      r.spdy.session?.close('the forward moved to another pod');
+      r.spdy = undefined;
+    }
+    if (key && cur) {
+      // One SPDY session per pod, opened now so the first connection does not wait for it.
+      if (!r.spdy) void this.spdySession(r, cur);
+      if (!r.spdy?.failed) return r.spares.setTarget(undefined);
+    }
     if (!cur || cur.direct || r.life.signal.aborted) return r.spares.setTarget(undefined);
     r.spares.setTarget(spareKey(cur), () => openPortForward(cur.t, cur.auth, r.spec.namespace, cur.pod, cur.port));
+  }
+
+  /** The open SPDY session to the current pod, opened (again) when needed; undefined when the API refuses SPDY (then v4 WebSockets are used). */
+  private async spdySession(r: Running, cur: Current): Promise<SpdySession | undefined> {
+    const key = spareKey(cur);
+    let s = r.spdy?.key === key ? r.spdy : undefined;
+    if (s?.failed) return undefined;
+    if (s?.session && !s.session.closed) return s.session;
+    if (s?.opening) return s.opening;
+    s = { key };
+    r.spdy = s;
+    const entry = s;
+    entry.opening = SpdySession.open(cur.t, cur.auth, r.spec.namespace, cur.pod, 10_000).then(
+      (session) => {
+        entry.opening = undefined;
+        if (r.spdy !== entry || r.life.signal.aborted) {
+          session.close('not needed any more');
+          return undefined;
+        }
+        entry.session = session;
+        return session;
+      },
+      (e: Error) => {
+        entry.opening = undefined;
+        if (r.spdy !== entry) return undefined;
+        // An API server that refuses the upgrade (403 is a real refusal, not SPDY's fault) or a proxy that drops it: v4 from now on for this pod.
+        entry.failed = e.message;
+        r.lastError = `SPDY port-forward failed, using WebSockets: ${e.message}`;
+        if (r.current && spareKey(r.current) === key) r.spares.setTarget(key, () => openPortForward(cur.t, cur.auth, r.spec.namespace, cur.pod, cur.port));
+        return undefined;
+      },
+    );
+    return entry.opening;
+  }
+
+  /** Like retryElsewhere, for a connection on a SPDY session. */
+  private async retrySpdy(r: Running, conn: Conn, why: string): Promise<SpdyTarget | undefined> {
+    r.lastError = why;
+    const failed = conn.uid;
+    const since = r.lookupsStarted;
+    if (r.current?.uid === failed) r.watchAbort?.abort();
+    const deadline = Date.now() + (this.opts.connectWaitMs ?? 20_000);
+    while (!r.life.signal.aborted && Date.now() < deadline) {
+      const cur = r.current;
+      if (cur && !cur.direct && (cur.uid !== failed || r.lookupsDone > since)) {
+        // Same pod after a fresh look: the app itself refused, unless the session had died (then a new one).
+        if (cur.uid === failed && !/session|API server/.test(why)) return undefined;
+        conn.uid = cur.uid;
+        const session = await this.spdySession(r, cur);
+        return session ? { session, port: cur.port } : undefined;
+      }
+      if (cur?.direct) return undefined;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    return undefined;
   }
 
   /** Resolves with why the pod is lost, or undefined when the watch ended (timeout, re-check asked) and the pod should be looked up again. */
@@ -727,9 +800,13 @@ export class ForwardManager {
       return;
     }
     let conn: Conn;
+    const session = !cur.direct && useSpdy() ? await this.spdySession(r, cur) : undefined;
     if (cur.direct) {
       conn = { uid: cur.uid };
       conn.tun = directTunnel(sock, cur.direct, r.counters, (why) => this.retryDirect(r, conn, why));
+    } else if (session) {
+      conn = { uid: cur.uid };
+      conn.tun = spdyTunnel(sock, { session, port: cur.port }, r.counters, (why) => this.retrySpdy(r, conn, why));
     } else {
       const taken = r.spares.take(spareKey(cur));
       const ws = taken?.ws ?? openPortForward(cur.t, cur.auth, r.spec.namespace, cur.pod, cur.port);
