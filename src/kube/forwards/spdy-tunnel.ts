@@ -117,7 +117,13 @@ export function spdyTunnel(socket: net.Socket, first: SpdyTarget, counters: Tunn
       else replay.push(chunk);
     }
     if (retrying) return socket.pause();
-    cur.data.write(chunk);
+    if (!cur.data.write(chunk)) {
+      // The API server's connection is backed up: hold the client until it drains.
+      socket.pause();
+      cur.target.session.onceDrained(() => {
+        if (!retrying && !ended) socket.resume();
+      });
+    }
   });
   socket.on('end', () => {
     // Give the pod a moment to answer before the streams close.

@@ -233,6 +233,12 @@ export class SpdySession {
     return st;
   }
 
+  /** Calls back once what was written has gone out (for a sender whose write returned false). */
+  onceDrained(cb: () => void): void {
+    if (this.closed || !this.socket.writableNeedDrain) return cb();
+    this.socket.once('drain', cb);
+  }
+
   /** The socket's reader is paused while a client is slow; the windows are acknowledged as data is handed on. */
   pause(): void {
     this.socket.pause();
