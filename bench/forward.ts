@@ -1,7 +1,8 @@
 /**
  * bench/forward: the same pod, the same cluster, through Paddock's forward
  * on its direct path (NAT rule in the node container) and on its API path
- * (PADDOCK_FORWARD_PATH=api), each `paddock forward start` in its own
+ * (PADDOCK_FORWARD_PATH=api; SPDY session, and v4 WebSockets with
+ * PADDOCK_FORWARD_API=v4), each `paddock forward start` in its own
  * process, and through `kubectl port-forward`: throughput of one large
  * download and latency of small requests, each on a new connection. The
  * paths run in alternating rounds so that the load of the machine (shared
@@ -81,6 +82,7 @@ const median = (xs: number[]) => pct(xs, 50);
 async function main() {
   let fg: ResultPromise | undefined;
   let fgApi: ResultPromise | undefined;
+  let fgV4: ResultPromise | undefined;
   let kubectl: ResultPromise | undefined;
   try {
     const img = await ensureBusyboxImage();
@@ -118,11 +120,17 @@ async function main() {
     const aPort = await freePort();
     await execa('node', [path.resolve('bin/paddock.js'), 'forward', 'add', `pod/${POD}`, `${aPort}:8080`, '--context', context], { env: envApi });
     fgApi = execa('node', [path.resolve('bin/paddock.js'), 'forward', 'start', '--all'], { env: envApi, reject: false });
+    // The API path as before its SPDY session: one v4 WebSocket per connection, a few opened ahead.
+    const envV4 = { ...env, PADDOCK_HOME: path.join(dir, 'home-v4'), PADDOCK_FORWARD_PATH: 'api', PADDOCK_FORWARD_API: 'v4' };
+    const v4Port = await freePort();
+    await execa('node', [path.resolve('bin/paddock.js'), 'forward', 'add', `pod/${POD}`, `${v4Port}:8080`, '--context', context], { env: envV4 });
+    fgV4 = execa('node', [path.resolve('bin/paddock.js'), 'forward', 'start', '--all'], { env: envV4, reject: false });
     const kPort = await freePort();
     kubectl = execa('kubectl', ['--context', context, 'port-forward', `pod/${POD}`, `${kPort}:8080`], { env, reject: false });
     const paths: Path[] = [
       { label: 'paddock forward (direct)', port: pPort, mbps: [], lat: [] },
-      { label: 'paddock forward (api)', port: aPort, mbps: [], lat: [] },
+      { label: 'paddock forward (api, SPDY)', port: aPort, mbps: [], lat: [] },
+      { label: 'paddock forward (api, v4 WebSockets)', port: v4Port, mbps: [], lat: [] },
       { label: 'kubectl port-forward', port: kPort, mbps: [], lat: [] },
     ];
     for (const p of paths) await waitFor(`${p.label} to answer`, 60_000, async () => (await fetchOnce(p.port, '/small').catch(() => undefined)) !== undefined);
@@ -144,7 +152,7 @@ async function main() {
       for (const p of order) await small(p, Math.ceil(REQUESTS / ROUNDS));
     }
     const rows = (ref ? [...paths, ref] : paths).map((p) => ({ label: p.label, mbps: median(p.mbps), mbpsAll: p.mbps, p50: pct(p.lat, 50), p99: pct(p.lat, 99), n: p.lat.length }));
-    const [pd, pa, kc] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
+    const [pd, pa, , kc] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
     const table = [
       '| path | MB/s (median of rounds) | MB/s per round | p50 ms | p99 ms | requests |',
       '|---|---|---|---|---|---|',
@@ -162,7 +170,7 @@ async function main() {
       '|---|---|',
       `| throughput ≥ 2× kubectl (direct) | ${ratio.toFixed(2)}× (${ratio >= 2 ? 'met' : 'not met'}) |`,
       `| p50 latency ≤ kubectl's (direct) | ${pd.p50.toFixed(1)} ms vs ${kc.p50.toFixed(1)} ms (${pd.p50 <= kc.p50 ? 'met' : 'not met'}) |`,
-      `| API path (fallback) vs kubectl | ${(pa.mbps / kc.mbps).toFixed(2)}× throughput, p50 ${pa.p50.toFixed(1)} ms |`,
+      `| API path (fallback, SPDY) vs kubectl | ${(pa.mbps / kc.mbps).toFixed(2)}× throughput, p50 ${pa.p50.toFixed(1)} ms vs ${kc.p50.toFixed(1)} ms |`,
       '',
     ];
     console.log('\n' + lines.join('\n'));
@@ -173,9 +181,11 @@ async function main() {
   } finally {
     fg?.kill('SIGINT');
     fgApi?.kill('SIGINT');
+    fgV4?.kill('SIGINT');
     kubectl?.kill('SIGINT');
     await fg?.catch(() => undefined);
     await fgApi?.catch(() => undefined);
+    await fgV4?.catch(() => undefined);
     if (given) await execa('kubectl', ['--context', context, 'delete', 'pod', POD, '--wait=false'], { env, reject: false });
     if (!given) await paddock(['delete', cluster]).catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
