@@ -36,6 +36,11 @@ function talk(port: number, send: string, halfClose = true): Promise<string> {
   });
 }
 
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(ok()).toBe(true);
+}
+
 describe('directTunnel', () => {
   it('carries both directions with a real half-close and counts the bytes', async () => {
     // Answers only after the client finished sending (needs the half-close to pass through).
@@ -71,20 +76,23 @@ describe('directTunnel', () => {
   });
 
   it('end({ moveIfUnanswered }) moves an unanswered connection to the next pod; an answered one just ends', async () => {
-    const silent = await listen(() => undefined); // accepts, never answers (a pod going away)
+    let reached = 0;
+    const silent = await listen((c) => c.once('data', () => reached++)); // reads, never answers (a pod going away)
     const next = await listen((c) => c.once('data', (d) => c.end(`next:${d.toString()}`)));
     const seen: Tunnel[] = [];
     const port = await forward(() => silent, { bytesIn: 0, bytesOut: 0 }, seen, async () => ({ host: '127.0.0.1', port: next }));
     const reply = talk(port, 'req', false);
-    await new Promise((r) => setTimeout(r, 200));
+    await until(() => reached === 1);
     seen[0]!.end({ moveIfUnanswered: true });
     expect(await reply).toBe('next:req');
 
-    const chatty = await listen((c) => c.write('hi'));
+    let greeted = 0;
+    const chatty = await listen((c) => c.write('hi', () => greeted++));
     const seen2: Tunnel[] = [];
-    const port2 = await forward(() => chatty, { bytesIn: 0, bytesOut: 0 }, seen2, async () => ({ host: '127.0.0.1', port: next }));
+    const c2 = { bytesIn: 0, bytesOut: 0 };
+    const port2 = await forward(() => chatty, c2, seen2, async () => ({ host: '127.0.0.1', port: next }));
     const reply2 = talk(port2, 'req', false);
-    await new Promise((r) => setTimeout(r, 200));
+    await until(() => greeted === 1 && c2.bytesIn === 2); // the greeting went through: answered
     seen2[0]!.end({ moveIfUnanswered: true });
     expect(await reply2).toBe('hi');
     expect((await seen2[0]!.done).retries).toBe(0);

@@ -579,6 +579,8 @@ export class ForwardManager {
   /** The open SPDY session to the current pod, opened (again) when needed; undefined when the API refuses SPDY (then v4 WebSockets are used). */
   private async spdySession(r: Running, cur: Current): Promise<SpdySession | undefined> {
     const key = spareKey(cur);
+    // Only for the pod the forward uses now: a late caller must not replace its session.
+    if (!r.current || spareKey(r.current) !== key) return undefined;
     let s = r.spdy?.key === key ? r.spdy : undefined;
     if (s?.failed) return undefined;
     if (s?.session && !s.session.closed) return s.session;
