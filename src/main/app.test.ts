@@ -125,10 +125,20 @@ describe('runApp', () => {
     expect(f.windows.length).toBe(0);
   });
 
-  it('quits without asking when no cluster runs', async () => {
+  it('quits without asking when no cluster runs, stopping the forwards it runs first', async () => {
     const f = fakeElectron();
-    const running = runApp(f.electron, deps())!;
+    const calls: string[] = [];
+    const d = deps();
+    d.core = createCore({
+      listClusters: async () => ({ clusters: [] }),
+      stopAllForwards: async () => {
+        calls.push('stopAllForwards');
+        return { forwards: [] };
+      },
+    });
+    const running = runApp(f.electron, d)!;
     await running.requestQuit();
+    expect(calls).toEqual(['stopAllForwards']);
     expect(f.log).toContain('quit');
   });
 });

@@ -119,6 +119,8 @@ export function runApp(electron: ElectronApi, deps: AppDeps): RunningApp | undef
         }
       }
     }
+    // Forwards end with the app: their listeners and the rules of the direct path in the nodes go too.
+    await dispatcher.invoke('stopAllForwards', {});
     quitting = true;
     app.quit();
   }

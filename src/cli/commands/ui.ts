@@ -36,6 +36,8 @@ export function registerUiCommand(program: Command, env: CliEnv): void {
         process.once('SIGTERM', () => resolve());
       });
       stopWatching();
+      // Forwards end with the app: their listeners and the rules of the direct path in the nodes go too.
+      await core.stopAllForwards({}, { progress: () => {}, opId: 'quit' }).catch(() => undefined);
       await server.close();
     });
 }
