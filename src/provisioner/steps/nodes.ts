@@ -34,11 +34,16 @@ export const createNodesStep: Step = {
         state.ips.set(plan.loadBalancer.name, ip);
         specs.push(loadBalancerSpec(plan, lbImage!, ip, network.name, state.apiPort, version));
       }
-      const starts = specs.map(async (s) => runtime.startContainer(await runtime.createContainer(s)));
-      for (const p of starts) p.catch(() => {}); // each is awaited below, by its join or by the rollback
       // kubeadm init starts once the first node (and the load balancer) run;
-      // the other nodes go on starting meanwhile and are awaited by their join.
-      const first = [starts[0]!, ...(plan.loadBalancer ? [starts[plan.nodes.length]!] : [])];
+      // the other nodes are made after them, while init runs (made at the same
+      // time, they slowed the first one by ~1 s), and awaited by their join.
+      const firstIndexes = [0, ...(plan.loadBalancer ? [plan.nodes.length] : [])];
+      const startOne = async (i: number) => runtime.startContainer(await runtime.createContainer(specs[i]!));
+      const first = firstIndexes.map(startOne);
+      const firstUp = Promise.all(first);
+      firstUp.catch(() => {}); // awaited below
+      const starts = specs.map((_, i) => (firstIndexes.includes(i) ? first[firstIndexes.indexOf(i)]! : firstUp.then(() => startOne(i))));
+      for (const p of starts) p.catch(() => {}); // each is awaited below, by its join or by the rollback
       try {
         await Promise.all(first);
         state.nodeStarts = new Map(plan.nodes.map((n, i) => [n.name, starts[i]!.catch((e) => Promise.reject(startFailure(e)))]));
