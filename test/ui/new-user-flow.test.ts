@@ -218,7 +218,8 @@ describeIf('ui (real cluster)', reason)('new user flow with a real cluster', () 
     // What is left of the forward once its cluster is gone, then remove it.
     await nav('Port-forwards');
     await fwdRow.waitFor();
-    await page.waitForTimeout(3000);
+    // Waiting for the cluster to come back (same name), not an error.
+    await fwdRow.getByText(`cluster "${name}" is gone (deleted?)`, { exact: false }).waitFor({ timeout: 30_000 });
     await photograph(page, 'forwards-cluster-gone');
     await fwdRow.getByRole('button', { name: /Remove forward/ }).click();
     await fwdRow.waitFor({ state: 'detached', timeout: 15_000 });

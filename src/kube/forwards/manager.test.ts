@@ -13,7 +13,7 @@ import { WebSocketServer } from 'ws';
 import { useTempKube, type TempKube } from '../kubeconfig/testing.js';
 import { fileForwardStore } from '../../store/forwards.js';
 import { isPortFree } from '../../provisioner/ports.js';
-import { ForwardManager } from './manager.js';
+import { contextGone, ForwardManager } from './manager.js';
 import { publishRuntime, runtimeDir } from './runtime-file.js';
 
 interface Fake {
@@ -358,3 +358,8 @@ it('a process that holds forwards stops one when another process asks (the reque
   await publishRuntime(m.store.file, []);
 });
 
+
+it('a vanished context reads as waiting for its cluster, in words', () => {
+  expect(contextGone('paddock-dev')).toMatch(/^cluster "dev" is gone \(deleted\?\): the forward resumes when it is back/);
+  expect(contextGone('prod-eu')).toMatch(/^context "prod-eu" is gone from the kubeconfig/);
+});

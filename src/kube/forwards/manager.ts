@@ -142,6 +142,12 @@ function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+export function contextGone(context: string): string {
+  const cluster = context.startsWith('paddock-') ? context.slice('paddock-'.length) : undefined;
+  const what = cluster ? `cluster "${cluster}" is gone (deleted?)` : `context "${context}" is gone from the kubeconfig`;
+  return `${what}: the forward resumes when it is back; remove the forward if it is not coming back`;
+}
+
 export function forwardNotFound(id: string): PaddockError {
   return new PaddockError(ErrorCodes.FORWARD_NOT_FOUND, `no forward with id "${id}"`, { remedy: 'see `paddock forward list` for the ids' });
 }
@@ -553,7 +559,9 @@ export class ForwardManager {
       } catch (e) {
         if (signal.aborted) break;
         this.setCurrent(r, undefined);
-        this.setState(r, 'error', describe(e));
+        // A deleted cluster is often made again under the same name: wait for it, not an error.
+        if (e instanceof PaddockError && e.code === ErrorCodes.CONTEXT_NOT_FOUND) this.setState(r, 'waiting', contextGone(r.spec.context));
+        else this.setState(r, 'error', describe(e));
         backoff = Math.min(Math.max(backoff * 2, 500), 5000);
         await sleep(backoff, signal);
       }

@@ -146,6 +146,11 @@ export function ForwardsScreen() {
                         {f.path === 'direct' ? 'direct to the node' : `via the API${f.pathReason ? `: ${f.pathReason}` : ''}`}
                       </Text>
                     )}
+                    {f.state === 'waiting' && f.reason && (
+                      <Text size="xs" c="dimmed">
+                        {f.reason}
+                      </Text>
+                    )}
                     {f.lastError && (
                       <Text size="xs" c="red">
                         {f.lastError}
