@@ -16,6 +16,7 @@ import { clients, waitFor } from '../support/kube.js';
 import { runId, sandbox } from '../support/paddock.js';
 import { iptablesRulesFor, secondDockerdUnavailableReason, startSecondDockerd, type SecondDockerd } from '../support/second-dockerd.js';
 import { clusterUnavailableReason, describeIf, TEST_NODE_IMAGE } from '../support/tiers.js';
+import { stepTimer } from '../support/timings.js';
 
 const id = runId();
 const name = `t${id}-eng2`;
@@ -23,15 +24,7 @@ const name = `t${id}-eng2`;
 const mainName = `t${id}-engm`;
 const ctxName = `paddock-test-${id}`;
 const sb = sandbox();
-const timings: [string, number][] = [];
-const timed = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
-  const t0 = Date.now();
-  try {
-    return await f();
-  } finally {
-    timings.push([what, (Date.now() - t0) / 1000]);
-  }
-};
+const { timed, print: printTimings } = stepTimer('second engine timings');
 
 interface Listed {
   name: string;
@@ -73,7 +66,7 @@ describeIf('cluster', reason)('a second Docker engine: DOCKER_HOST, docker conte
     await sb.paddock(['delete', name], { env: onSecond }).catch(() => undefined);
     await sb.cleanup([mainName]);
     const left = d ? await d.destroy() : [];
-    console.log(['', 'second engine timings (s):', ...timings.map(([w, s]) => `  ${w.padEnd(58)} ${s.toFixed(1)}`)].join('\n'));
+    printTimings();
     expect(left, 'what the second engine left behind').toEqual([]);
   });
 

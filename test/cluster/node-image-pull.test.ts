@@ -20,20 +20,13 @@ import { runId, sandbox } from '../support/paddock.js';
 import { clusterUnavailableReason, describeIf, loudSkip, TEST_NODE_IMAGE } from '../support/tiers.js';
 import { removeImages, startLocalRegistry, type LocalRegistry } from '../support/local-registry.js';
 import { secondDockerdUnavailableReason, startSecondDockerd, type SecondDockerd } from '../support/second-dockerd.js';
+import { stepTimer } from '../support/timings.js';
 
 const id = runId();
 const name = `t${id}-pulled`;
 const pinnedName = `t${id}-pinned`;
 const sb = sandbox();
-const timings: [string, number][] = [];
-const timed = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
-  const t0 = Date.now();
-  try {
-    return await f();
-  } finally {
-    timings.push([what, (Date.now() - t0) / 1000]);
-  }
-};
+const { timed, print: printTimings } = stepTimer('node-image-pull timings');
 const byDigest = (pinnedRef: string) => pinnedRef.replace(/:[^:/@]+@/, '@');
 
 const secondReason = await secondDockerdUnavailableReason();
@@ -65,7 +58,7 @@ describeIf('cluster', await clusterUnavailableReason())('clusters from pulled no
     if (ref) await removeImages([ref, byDigest(pinned)], { force: false });
     await registry?.stop();
     const left = second ? await second.destroy() : [];
-    console.log(['', 'node-image-pull timings (s):', ...timings.map(([w, s]) => `  ${w.padEnd(60)} ${s.toFixed(1)}`)].join('\n'));
+    printTimings();
     expect(left, 'what the second engine left behind').toEqual([]);
   });
 

@@ -621,6 +621,23 @@ export class ForwardManager {
 
   /** Like retryElsewhere, for a connection on a SPDY session. */
   private async retrySpdy(r: Running, conn: Conn, why: string): Promise<SpdyTarget | undefined> {
+    // A forward that moved to the direct path has no session to offer.
+    const next = await this.nextPod(r, conn, why, (cur) => !!cur.direct);
+    if (!next) return undefined;
+    // Same pod after a fresh look: the app itself refused, unless the session had died (then a new one).
+    if (next.samePod && !/session|API server/.test(why)) return undefined;
+    conn.uid = next.cur.uid;
+    const session = await this.spdySession(r, next.cur);
+    return session ? { session, port: next.cur.port } : undefined;
+  }
+
+  /**
+   * After a connection failed on its pod: waits (up to connectWaitMs) until
+   * the forward has a current pod that is another one, or the same one after
+   * a lookup that started after the failure; undefined at once when giveUpOn
+   * says so of the current pod.
+   */
+  private async nextPod(r: Running, conn: Conn, why: string, giveUpOn?: (cur: Current) => boolean): Promise<{ cur: Current; samePod: boolean } | undefined> {
     r.lastError = why;
     const failed = conn.uid;
     const since = r.lookupsStarted;
@@ -628,14 +645,8 @@ export class ForwardManager {
     const deadline = Date.now() + (this.opts.connectWaitMs ?? 20_000);
     while (!r.life.signal.aborted && Date.now() < deadline) {
       const cur = r.current;
-      if (cur && !cur.direct && (cur.uid !== failed || r.lookupsDone > since)) {
-        // Same pod after a fresh look: the app itself refused, unless the session had died (then a new one).
-        if (cur.uid === failed && !/session|API server/.test(why)) return undefined;
-        conn.uid = cur.uid;
-        const session = await this.spdySession(r, cur);
-        return session ? { session, port: cur.port } : undefined;
-      }
-      if (cur?.direct) return undefined;
+      if (cur && giveUpOn?.(cur)) return undefined;
+      if (cur && (cur.uid !== failed || r.lookupsDone > since)) return { cur, samePod: cur.uid === failed };
       await new Promise((res) => setTimeout(res, 50));
     }
     return undefined;
@@ -712,21 +723,10 @@ export class ForwardManager {
       return openPortForward(cur.t, cur.auth, r.spec.namespace, cur.pod, cur.port);
     }
     conn.spareAt = undefined;
-    r.lastError = why;
-    const failed = conn.uid;
-    const since = r.lookupsStarted;
-    if (r.current?.uid === failed) r.watchAbort?.abort();
-    const deadline = Date.now() + (this.opts.connectWaitMs ?? 20_000);
-    while (!r.life.signal.aborted && Date.now() < deadline) {
-      const cur = r.current;
-      if (cur && cur.uid !== failed) {
-        conn.uid = cur.uid;
-        return openPortForward(cur.t, cur.auth, r.spec.namespace, cur.pod, cur.port);
-      }
-      if (cur && r.lookupsDone > since) return undefined;
-      await new Promise((res) => setTimeout(res, 50));
-    }
-    return undefined;
+    const next = await this.nextPod(r, conn, why);
+    if (!next || next.samePod) return undefined;
+    conn.uid = next.cur.uid;
+    return openPortForward(next.cur.t, next.cur.auth, r.spec.namespace, next.cur.pod, next.cur.port);
   }
 
   /**
@@ -735,21 +735,12 @@ export class ForwardManager {
    * node restarted) and hand the connection the address to use now.
    */
   private async retryDirect(r: Running, conn: Conn, why: string): Promise<DirectAddress | undefined> {
-    r.lastError = why;
-    const failed = conn.uid;
-    const since = r.lookupsStarted;
-    if (r.current?.uid === failed) r.watchAbort?.abort();
-    const deadline = Date.now() + (this.opts.connectWaitMs ?? 20_000);
-    while (!r.life.signal.aborted && Date.now() < deadline) {
-      const cur = r.current;
-      if (cur && (cur.uid !== failed || r.lookupsDone > since)) {
-        conn.uid = cur.uid;
-        return cur.direct;
-      }
-      await new Promise((res) => setTimeout(res, 50));
-    }
-    return undefined;
+    const next = await this.nextPod(r, conn, why);
+    if (!next) return undefined;
+    conn.uid = next.cur.uid;
+    return next.cur.direct;
   }
+
 
   /**
    * Puts the forward's NAT rule for this pod into its node container and
