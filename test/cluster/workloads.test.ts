@@ -74,8 +74,10 @@ describeIf('cluster', await clusterUnavailableReason())('workloads on a real clu
       const l = await h.listResources({ context, kind }, ctx);
       expect(l.columns.length, kind).toBeGreaterThan(0);
     }
-    const d = (await h.listResources({ context, kind: 'Deployment', namespace: 'default' }, ctx)).rows.find((r) => r.name === 'web');
-    expect(d).toMatchObject({ status: 'Ready', tone: 'ok', cells: { ready: '1/1', images: imageA } });
+    // The pod runs before the Deployment controller counts it ready: wait for the row to say so.
+    const webRow = async () => (await h.listResources({ context, kind: 'Deployment', namespace: 'default' }, ctx)).rows.find((r) => r.name === 'web');
+    await waitFor('the web Deployment to report 1/1 ready', 60_000, async () => (await webRow())?.cells.ready === '1/1');
+    expect(await webRow()).toMatchObject({ status: 'Ready', tone: 'ok', cells: { ready: '1/1', images: imageA } });
     const kubeSystem = await h.listResources({ context, kind: 'Pod', namespace: 'kube-system' }, ctx);
     expect(kubeSystem.rows.some((r) => r.name.startsWith('kube-apiserver-'))).toBe(true);
   });

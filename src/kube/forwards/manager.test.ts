@@ -360,6 +360,6 @@ it('a process that holds forwards stops one when another process asks (the reque
 
 
 it('a vanished context reads as waiting for its cluster, in words', () => {
-  expect(contextGone('paddock-dev')).toMatch(/^cluster "dev" is gone \(deleted\?\): the forward resumes when it is back/);
-  expect(contextGone('prod-eu')).toMatch(/^context "prod-eu" is gone from the kubeconfig/);
+  expect(contextGone('paddock-dev', 'context "paddock-dev" is gone: …')).toMatch(/^cluster "dev" is gone \(deleted\?\); the forward resumes when it is back/);
+  expect(contextGone('prod-eu', 'context "prod-eu" is gone: it was saved from /k, which no longer has it')).toMatch(/^context "prod-eu" is gone: it was saved from \/k, which no longer has it; the forward resumes/);
 });

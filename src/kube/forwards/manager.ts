@@ -142,10 +142,11 @@ function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export function contextGone(context: string): string {
+/** Why a forward waits for its context: a Paddock cluster in short, any other context with where it came from (`detail`). */
+export function contextGone(context: string, detail: string): string {
   const cluster = context.startsWith('paddock-') ? context.slice('paddock-'.length) : undefined;
-  const what = cluster ? `cluster "${cluster}" is gone (deleted?)` : `context "${context}" is gone from the kubeconfig`;
-  return `${what}: the forward resumes when it is back; remove the forward if it is not coming back`;
+  const what = cluster ? `cluster "${cluster}" is gone (deleted?)` : detail;
+  return `${what}; the forward resumes when it is back, or remove it if it is not coming back`;
 }
 
 export function forwardNotFound(id: string): PaddockError {
@@ -560,7 +561,7 @@ export class ForwardManager {
         if (signal.aborted) break;
         this.setCurrent(r, undefined);
         // A deleted cluster is often made again under the same name: wait for it, not an error.
-        if (e instanceof PaddockError && e.code === ErrorCodes.CONTEXT_NOT_FOUND) this.setState(r, 'waiting', contextGone(r.spec.context));
+        if (e instanceof PaddockError && e.code === ErrorCodes.CONTEXT_NOT_FOUND) this.setState(r, 'waiting', contextGone(r.spec.context, e.message));
         else this.setState(r, 'error', describe(e));
         backoff = Math.min(Math.max(backoff * 2, 500), 5000);
         await sleep(backoff, signal);
