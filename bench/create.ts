@@ -64,6 +64,8 @@ async function main(): Promise<void> {
   loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(' ');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paddock-bench-'));
   const runs: Run[] = [];
+  // kind leaves its "kind" network behind on delete: removed at the end if this run made it.
+  const kindNetworkExisted = (await execa('docker', ['network', 'inspect', 'kind'], { reject: false })).exitCode === 0;
   try {
     for (const shape of SHAPES) {
       for (let i = 0; i < RUNS; i++) {
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+    if (!kindNetworkExisted) await execa('docker', ['network', 'rm', 'kind'], { reject: false });
   }
 
   const lines: string[] = [];
