@@ -120,22 +120,31 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   }
 }
 
-/** Removes a dead Paddock's lock, unless another writer replaced it since it was read. */
-async function takeOverDeadLock(lockPath: string): Promise<boolean> {
-  const aside = `${lockPath}.dead-${randomBytes(4).toString('hex')}`;
+/**
+ * Moves the lock aside, then removes it if `stillThatLock` says the moved file
+ * is the one that was judged removable; a lock another writer made in the
+ * meantime is put back. 'gone' when there was no lock to move.
+ */
+async function removeLockIf(lockPath: string, tag: string, stillThatLock: (aside: string) => Promise<boolean>): Promise<'removed' | 'kept' | 'gone'> {
+  const aside = `${lockPath}.${tag}-${randomBytes(4).toString('hex')}`;
   try {
     await fs.rename(lockPath, aside);
   } catch {
-    return true; // gone meanwhile: try again
+    return 'gone';
   }
-  const moved = await describeLock(aside);
-  if (moved?.paddockPid === undefined || moved.alive !== false) {
-    await fs.link(aside, lockPath).catch(() => undefined); // a live writer's lock: put it back
-    await fs.unlink(aside).catch(() => undefined);
-    return false;
-  }
+  const removable = await stillThatLock(aside);
+  if (!removable) await fs.link(aside, lockPath).catch(() => undefined);
   await fs.unlink(aside).catch(() => undefined);
-  return true;
+  return removable ? 'removed' : 'kept';
+}
+
+/** Removes a dead Paddock's lock, unless another writer replaced it since it was read; false when a live writer holds it. */
+async function takeOverDeadLock(lockPath: string): Promise<boolean> {
+  const outcome = await removeLockIf(lockPath, 'dead', async (aside) => {
+    const moved = await describeLock(aside);
+    return moved?.paddockPid !== undefined && moved.alive === false;
+  });
+  return outcome !== 'kept';
 }
 
 /**
@@ -153,18 +162,8 @@ export async function breakStaleLock(file: string, minAgeMs = 60_000): Promise<v
       remedy: 'wait a minute and try again',
     });
   }
-  // Move it aside first, then check it is the same file that was judged stale.
-  const aside = `${lockPath}.stale-${randomBytes(4).toString('hex')}`;
-  try {
-    await fs.rename(lockPath, aside);
-  } catch {
-    return; // gone meanwhile
-  }
-  const moved = await fs.stat(aside);
-  if (moved.ino !== st.ino) {
-    await fs.link(aside, lockPath).catch(() => undefined); // a fresh lock: put it back
-  }
-  await fs.unlink(aside).catch(() => undefined);
+  // Only the very file that was judged stale (same inode) is removed.
+  await removeLockIf(lockPath, 'stale', async (aside) => (await fs.stat(aside)).ino === st.ino);
 }
 
 /** Lock errors that mean "you may not write here", not "someone holds it". */
