@@ -132,13 +132,14 @@ function startEarlyBind(ctx: CreateContext): void {
     .then((admin) => {
       if (stop.signal.aborted) return;
       ctx.state.adminKubeconfig ??= admin;
-      return bindDaemonSetPodsUntil(hostKubeconfig(ctx), stop.signal);
+      ctx.state.hostKubeconfig ??= hostKubeconfig(ctx);
+      return bindDaemonSetPodsUntil(ctx.state.hostKubeconfig, stop.signal);
     })
     .catch(() => {}); // an optimisation: the scheduler binds them anyway
 }
 
 /** kubeadm's --v=1 line once the cluster-info ConfigMap is made. */
-const CLUSTER_INFO_CREATED = /RBAC rules for exposing the cluster-info ConfigMap|\[kubelet-finalize\]/;
+const CLUSTER_INFO_CREATED = /RBAC rules for exposing the cluster-info ConfigMap/;
 
 const KUBELET_CONF = '/etc/kubernetes/kubelet.conf';
 const KUBELET_CLIENT_PEM = '/var/lib/kubelet/pki/kubelet-client-current.pem';
