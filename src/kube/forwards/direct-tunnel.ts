@@ -6,10 +6,10 @@
  * far, as on the API path (tunnel.ts).
  */
 import net from 'node:net';
+import { ClientReplay, PodMover } from './client-replay.js';
 import type { DirectAddress } from './direct.js';
 import type { Tunnel, TunnelCounters, TunnelResult } from './tunnel.js';
 
-const REPLAY_LIMIT = 256 * 1024;
 const CONNECT_TIMEOUT_MS = 3000;
 const MAX_RETRIES = 3;
 const READ_BUFFER = 512 * 1024;
@@ -19,14 +19,10 @@ export function directTunnel(socket: net.Socket, first: DirectAddress, counters:
   let opened = false;
   /** The current upstream connection is established. */
   let ready = false;
-  let answered = false;
-  let retries = 0;
   let error: string | undefined;
   let ended = false;
   let localEnded = false;
-  let replay: Buffer[] | undefined = [];
-  let replayBytes = 0;
-  let retrying = false;
+  const replay = new ClientReplay();
   let finish!: (r: TunnelResult) => void;
   const done = new Promise<TunnelResult>((r) => (finish = r));
 
@@ -45,42 +41,32 @@ export function directTunnel(socket: net.Socket, first: DirectAddress, counters:
         up.destroy();
       }, 5000).unref();
     }
-    finish({ error, opened, retries });
+    finish({ error, opened, retries: mover.retries });
   };
 
-  const moveOn = (why: string) => {
-    if (ended || retrying) return;
-    if (answered || !replay || !retry || retries >= MAX_RETRIES) {
-      error ??= why;
-      return close(false);
-    }
-    retrying = true;
-    up.destroy();
-    socket.pause();
-    void retry(why).then(
-      (next) => {
-        retrying = false;
-        if (ended) return;
-        if (!next) {
-          error ??= why;
-          return close(false);
-        }
-        retries++;
-        connect(next);
+  const mover = new PodMover<DirectAddress>(
+    replay,
+    retry,
+    {
+      ended: () => ended,
+      leave: () => {
+        up.destroy();
+        socket.pause();
       },
-      () => {
-        retrying = false;
+      arrive: (next) => connect(next),
+      giveUp: (why) => {
         error ??= why;
         close(false);
       },
-    );
-  };
+    },
+    MAX_RETRIES,
+  );
+  const moveOn = (why: string) => mover.fail(why);
 
   /** Bytes from the pod; false pauses the pod side until the client drained them. */
   const fromPod = (s: net.Socket, d: Buffer): boolean => {
     if (up !== s || ended) return true;
-    answered = true;
-    replay = undefined;
+    replay.answer();
     counters.bytesIn += d.length;
     if (socket.write(d)) return true;
     socket.once('drain', () => s.resume());
@@ -107,7 +93,7 @@ export function directTunnel(socket: net.Socket, first: DirectAddress, counters:
       opened = true;
       ready = true;
       // A moved connection sends everything again; a first one what arrived while it connected.
-      for (const c of replay ?? []) s.write(c);
+      replay.replayTo((c) => s.write(c));
       if (localEnded) s.end();
       else socket.resume();
     });
@@ -122,19 +108,16 @@ export function directTunnel(socket: net.Socket, first: DirectAddress, counters:
       moveOn(e.message);
     });
     s.on('close', () => {
-      if (up !== s || retrying) return;
+      if (up !== s || mover.moving) return;
       if (!ended) close();
     });
   };
 
   socket.on('data', (chunk: Buffer) => {
     counters.bytesOut += chunk.length;
-    if (replay) {
-      replayBytes += chunk.length;
-      if (replayBytes > REPLAY_LIMIT && ready) replay = undefined;
-      else replay.push(chunk);
-    }
-    if (!ready || retrying) {
+    // Held while connecting: the replay is what sends it once connected.
+    replay.record(chunk, !ready);
+    if (!ready || mover.moving) {
       socket.pause();
       return;
     }
@@ -145,7 +128,7 @@ export function directTunnel(socket: net.Socket, first: DirectAddress, counters:
   });
   socket.on('end', () => {
     localEnded = true;
-    if (ready && !retrying) up.end();
+    if (ready && !mover.moving) up.end();
     if (up.readableEnded) close();
   });
   socket.on('error', () => close(false));
@@ -154,10 +137,7 @@ export function directTunnel(socket: net.Socket, first: DirectAddress, counters:
   socket.pause();
   connect(first);
   return {
-    end: (opts) => {
-      if (opts?.moveIfUnanswered && !answered) moveOn('its pod went away before answering');
-      else close();
-    },
+    end: (opts) => mover.end(opts, () => close()),
     done,
   };
 }

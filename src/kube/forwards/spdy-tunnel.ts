@@ -6,11 +6,11 @@
  * client sent, and bytes are counted.
  */
 import type net from 'node:net';
+import { ClientReplay, PodMover } from './client-replay.js';
 import type { SpdySession, SpdyStream } from './spdy.js';
 import type { Tunnel, TunnelCounters, TunnelResult } from './tunnel.js';
 
 const HALF_CLOSE_GRACE_MS = 5_000;
-const REPLAY_LIMIT = 256 * 1024;
 const MAX_RETRIES = 3;
 
 export interface SpdyTarget {
@@ -20,14 +20,10 @@ export interface SpdyTarget {
 
 export function spdyTunnel(socket: net.Socket, first: SpdyTarget, counters: TunnelCounters, retry?: (failed: string) => Promise<SpdyTarget | undefined>): Tunnel {
   let cur!: { target: SpdyTarget; data: SpdyStream; error: SpdyStream };
-  let answered = false;
-  let retries = 0;
-  let retrying = false;
   let ended = false;
   let error: string | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
-  let replay: Buffer[] | undefined = [];
-  let replayBytes = 0;
+  const replay = new ClientReplay();
   let finish!: (r: TunnelResult) => void;
   const done = new Promise<TunnelResult>((r) => (finish = r));
 
@@ -39,39 +35,32 @@ export function spdyTunnel(socket: net.Socket, first: SpdyTarget, counters: Tunn
     cur.error.reset();
     if (error) socket.destroy();
     else socket.end();
-    finish({ error, opened: true, retries });
+    finish({ error, opened: true, retries: mover.retries });
   };
 
-  const failed = (why: string) => {
-    if (ended || retrying) return;
-    if (answered || !replay || !retry || retries >= MAX_RETRIES) {
-      error ??= why;
-      return close();
-    }
-    retrying = true;
-    cur.data.reset();
-    cur.error.reset();
-    socket.pause();
-    void retry(why).then(
-      (next) => {
-        retrying = false;
-        if (ended) return;
-        if (!next) {
-          error ??= why;
-          return close();
-        }
-        retries++;
+  const mover = new PodMover<SpdyTarget>(
+    replay,
+    retry,
+    {
+      ended: () => ended,
+      leave: () => {
+        cur.data.reset();
+        cur.error.reset();
+        socket.pause();
+      },
+      arrive: (next) => {
         attach(next);
-        for (const c of replay ?? []) cur.data.write(c);
+        replay.replayTo((c) => cur.data.write(c));
         socket.resume();
       },
-      () => {
-        retrying = false;
+      giveUp: (why) => {
         error ??= why;
         close();
       },
-    );
-  };
+    },
+    MAX_RETRIES,
+  );
+  const failed = (why: string) => mover.fail(why);
 
   const attach = (target: SpdyTarget) => {
     if (target.session.closed) return failed(target.session.closeReason ?? 'the SPDY session is closed');
@@ -87,8 +76,7 @@ export function spdyTunnel(socket: net.Socket, first: SpdyTarget, counters: Tunn
     };
     pair.data.onData = (b) => {
       if (cur !== me || ended) return;
-      answered = true;
-      replay = undefined;
+      replay.answer();
       counters.bytesIn += b.length;
       if (socket.write(b)) return true;
       socket.once('drain', () => target.session.resume());
@@ -99,7 +87,7 @@ export function spdyTunnel(socket: net.Socket, first: SpdyTarget, counters: Tunn
       // The pod closed its side; an error may still follow on the error stream.
       setTimeout(() => {
         if (cur !== me) return;
-        if (errText.trim() && !answered) return failed(errText.trim());
+        if (errText.trim() && !replay.answered) return failed(errText.trim());
         if (errText.trim()) error ??= errText.trim();
         close();
       }, 20);
@@ -111,17 +99,13 @@ export function spdyTunnel(socket: net.Socket, first: SpdyTarget, counters: Tunn
 
   socket.on('data', (chunk: Buffer) => {
     counters.bytesOut += chunk.length;
-    if (replay) {
-      replayBytes += chunk.length;
-      if (replayBytes > REPLAY_LIMIT) replay = undefined;
-      else replay.push(chunk);
-    }
-    if (retrying) return socket.pause();
+    replay.record(chunk);
+    if (mover.moving) return socket.pause();
     if (!cur.data.write(chunk)) {
       // The API server's connection is backed up: hold the client until it drains.
       socket.pause();
       cur.target.session.onceDrained(() => {
-        if (!retrying && !ended) socket.resume();
+        if (!mover.moving && !ended) socket.resume();
       });
     }
   });
@@ -134,10 +118,7 @@ export function spdyTunnel(socket: net.Socket, first: SpdyTarget, counters: Tunn
 
   attach(first);
   return {
-    end: (opts) => {
-      if (opts?.moveIfUnanswered && !answered) failed('its pod went away before answering');
-      else close();
-    },
+    end: (opts) => mover.end(opts, close),
     done,
   };
 }

@@ -6,11 +6,12 @@
  *
  * A connection whose pod went away before it answered a single byte is
  * carried over to the next pod: what the client sent so far (up to
- * REPLAY_LIMIT) is sent again there. This is what makes a request made
- * during a rollout succeed instead of failing on the old pod.
+ * REPLAY_LIMIT, client-replay.ts) is sent again there. This is what makes a
+ * request made during a rollout succeed instead of failing on the old pod.
  */
 import type net from 'node:net';
 import type WebSocket from 'ws';
+import { ClientReplay, PodMover } from './client-replay.js';
 
 const DATA = 0;
 const ERROR = 1;
@@ -18,8 +19,6 @@ const ERROR = 1;
 const HIGH_WATER = 4 * 1024 * 1024;
 /** v4 has no half-close: after the local side ends, the pod side gets this long to answer before the stream closes. */
 const HALF_CLOSE_GRACE_MS = 5_000;
-/** What is kept of a connection's first bytes to send again to another pod. */
-const REPLAY_LIMIT = 256 * 1024;
 
 export interface TunnelCounters {
   /** Bytes from the pod to the local client. */
@@ -60,8 +59,6 @@ export function tunnel(
 ): Tunnel {
   let ws = first;
   let opened = false;
-  let answered = false;
-  let retries = 0;
   let error: string | undefined;
   let finish!: (r: TunnelResult) => void;
   const done = new Promise<TunnelResult>((r) => (finish = r));
@@ -69,8 +66,7 @@ export function tunnel(
   let localEnded = false;
   let graceTimer: NodeJS.Timeout | undefined;
   /** The client's bytes until the pod first answers, for a retry elsewhere. */
-  let replay: Buffer[] | undefined = [];
-  let replayBytes = 0;
+  const replay = new ClientReplay();
   const pending: Buffer[] = [];
 
   const close = () => {
@@ -81,7 +77,7 @@ export function tunnel(
     else if (ws.readyState === ws.OPEN) ws.close(1000);
     if (error) socket.destroy();
     else socket.end();
-    finish({ error, opened, retries });
+    finish({ error, opened, retries: mover.retries });
   };
 
   const frame = (chunk: Buffer) => {
@@ -98,37 +94,22 @@ export function tunnel(
     if (ws.bufferedAmount >= HIGH_WATER) socket.pause();
   };
 
-  let retrying = false;
-  /** The stream ended: carry the connection to another pod if the pod never answered, else close. */
-  const streamEnded = (why: string | undefined) => {
-    if (ended || retrying) return;
-    if (!answered && replay && retry) {
-      retrying = true;
-      const failedWs = ws;
+  // No limit on moves here: retry (manager.ts) gives none once the same pod is the one to use.
+  const mover = new PodMover<WebSocket>(replay, retry, {
+    ended: () => ended,
+    leave: () => {
       socket.pause();
-      if (failedWs.readyState === failedWs.OPEN || failedWs.readyState === failedWs.CONNECTING) failedWs.terminate();
-      void retry(why ?? 'the pod closed the stream').then(
-        (next) => {
-          retrying = false;
-          if (ended) return next?.terminate();
-          if (!next) {
-            error ??= why;
-            return close();
-          }
-          retries++;
-          attach(next);
-        },
-        () => {
-          retrying = false;
-          error ??= why;
-          close();
-        },
-      );
-      return;
-    }
-    if (why) error ??= why;
-    close();
-  };
+      if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.terminate();
+    },
+    arrive: (next) => attach(next),
+    giveUp: (why) => {
+      error ??= why;
+      close();
+    },
+    discard: (late) => late.terminate(),
+  });
+  /** The stream ended: carry the connection to another pod if the pod never answered, else close. */
+  const streamEnded = (why: string | undefined) => mover.fail(why);
 
   const attach = (next: WebSocket, received: Buffer[] = []) => {
     ws = next;
@@ -137,9 +118,9 @@ export function tunnel(
     const onOpen = () => {
       if (ws !== next) return;
       // A first stream gets what arrived while it opened; a retried one everything, again.
-      const backlog = retries > 0 && replay ? replay : pending;
       opened = true;
-      for (const c of backlog) sendToPod(c);
+      if (mover.retries > 0 && replay.kept) replay.replayTo(sendToPod);
+      else for (const c of pending) sendToPod(c);
       pending.length = 0;
       if (!ended && !localEnded) socket.resume();
     };
@@ -153,8 +134,7 @@ export function tunnel(
       }
       if (body.length === 0) return;
       if (channel === DATA) {
-        answered = true;
-        replay = undefined;
+        replay.answer();
         counters.bytesIn += body.length;
         if (!socket.write(body)) {
           next.pause();
@@ -185,12 +165,8 @@ export function tunnel(
 
   socket.on('data', (chunk: Buffer) => {
     counters.bytesOut += chunk.length;
-    if (replay) {
-      replayBytes += chunk.length;
-      // Too much to send again: the connection stays with its pod (while a stream opens the socket is paused, so it grows by a chunk at most).
-      if (replayBytes > REPLAY_LIMIT && ws.readyState === ws.OPEN) replay = undefined;
-      else replay.push(chunk);
-    }
+    // Too much to send again: the connection stays with its pod (kept while a stream opens, for a retry to send).
+    replay.record(chunk, ws.readyState !== ws.OPEN);
     if (ws.readyState === ws.OPEN) sendToPod(chunk);
     else {
       pending.push(chunk);
@@ -207,10 +183,7 @@ export function tunnel(
 
   attach(first, early);
   return {
-    end: (opts) => {
-      if (opts?.moveIfUnanswered && !answered) streamEnded('its pod went away before answering');
-      else close();
-    },
+    end: (opts) => mover.end(opts, close),
     done,
   };
 }
