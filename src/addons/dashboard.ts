@@ -5,7 +5,7 @@
  * The forward is a saved one (not auto-started), so the GUI and tray can
  * reopen it; the process that opened it holds it.
  */
-import * as k8s from '@kubernetes/client-node';
+import { k8sLib } from '../kube/k8s-lib.js';
 import type { ApiHandlers } from '../shared/api.js';
 import { ErrorCodes, PaddockError } from '../shared/errors.js';
 import { loadTarget } from '../kube/forwards/kube-io.js';
@@ -26,8 +26,9 @@ export function dashboardHandlers(manager: ForwardManager): Pick<ApiHandlers, 'o
   return {
     openDashboard: async ({ context, kubeconfig }) => {
       const t = await loadTarget({ context, kubeconfig });
-      const apps = t.kc.makeApiClient(k8s.AppsV1Api);
-      const core = t.kc.makeApiClient(k8s.CoreV1Api);
+      const { AppsV1Api, CoreV1Api } = await k8sLib();
+      const apps = t.kc.makeApiClient(AppsV1Api);
+      const core = t.kc.makeApiClient(CoreV1Api);
       const d = await apps.readNamespacedDeployment({ name: DASHBOARD.deployment, namespace: DASHBOARD.namespace }).catch((e: unknown) => {
         if (isNotFound(e)) return undefined;
         throw new PaddockError(ErrorCodes.CLUSTER_NOT_FOUND, `the API of context ${context} does not answer: ${apiMessage(e)}`, { remedy: 'start the cluster (`paddock start NAME`) and try again', cause: e });

@@ -1,5 +1,6 @@
 /** Readiness checks of addons, as declared in addon.yaml (`readiness`). */
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { k8sLib } from '../kube/k8s-lib.js';
 import type { DockerRuntime } from '../provisioner/runtime/docker.js';
 import type { Check } from './catalog.js';
 import { hostContainerName } from './host.js';
@@ -20,7 +21,7 @@ export interface CheckContext {
 }
 
 async function rollout(api: ClusterApi, kind: 'Deployment' | 'DaemonSet', namespace: string, name: string): Promise<CheckResult> {
-  const apps = api.kc.makeApiClient(k8s.AppsV1Api);
+  const apps = api.kc.makeApiClient((await k8sLib()).AppsV1Api);
   if (kind === 'Deployment') {
     const d = await apps.readNamespacedDeployment({ name, namespace });
     const want = d.spec?.replicas ?? 1;

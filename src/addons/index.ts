@@ -39,7 +39,7 @@ export function addonHandlers(deps: { runtime: DockerRuntime }): Pick<ApiHandler
       const catalog = loadCatalog();
       const entries = addon ? [findAddon(addon, catalog)] : catalog;
       await runningCluster(runtime, name);
-      const api = clusterApi(name);
+      const api = await clusterApi(name);
       // A single addon gets its deep checks too (e.g. DNS resolves from a pod).
       const states = await Promise.all(entries.map((e) => addonState(api, runtime, e, name, !!addon).catch((err) => ({ enabled: false, health: 'unknown' as const, status: (err as Error).message }))));
       return { addons: entries.map((e, i) => info(e, states[i]!)) };
@@ -47,13 +47,13 @@ export function addonHandlers(deps: { runtime: DockerRuntime }): Pick<ApiHandler
     enableAddon: async ({ name, addon, settings }, ctx) => {
       const entry = findAddon(addon);
       await runningCluster(runtime, name);
-      const state = await enable({ api: clusterApi(name), runtime, cluster: name, entry, settings, progress: new Progress(ctx.opId, ctx.progress), signal: ctx.signal });
+      const state = await enable({ api: await clusterApi(name), runtime, cluster: name, entry, settings, progress: new Progress(ctx.opId, ctx.progress), signal: ctx.signal });
       return info(entry, state);
     },
     disableAddon: async ({ name, addon }, ctx) => {
       const entry = findAddon(addon);
       await runningCluster(runtime, name);
-      await disable({ api: clusterApi(name), runtime, cluster: name, entry, progress: new Progress(ctx.opId, ctx.progress), signal: ctx.signal });
+      await disable({ api: await clusterApi(name), runtime, cluster: name, entry, progress: new Progress(ctx.opId, ctx.progress), signal: ctx.signal });
       return info(entry, { enabled: false, health: 'disabled', status: 'disabled' });
     },
   };

@@ -5,7 +5,8 @@
  * host containers, wait for its readiness checks; remove exactly that again.
  * Whether an addon is enabled is read from the cluster, never from a file.
  */
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { k8sLib } from '../kube/k8s-lib.js';
 import { ErrorCodes, PaddockError, toPaddockError } from '../shared/errors.js';
 import type { Progress } from '../shared/progress.js';
 import { NETWORK_NAME } from '../shared/labels.js';
@@ -37,10 +38,11 @@ function skeleton(entry: CatalogEntry, cluster: string): KubeObject[] {
 const kindsOf = (objects: KubeObject[]) => [...new Map(objects.map((o) => [`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion, kind: o.kind }])).values()];
 
 async function apply(api: ClusterApi, objects: KubeObject[], progress: Progress, stepId: string): Promise<void> {
+  const { PatchStrategy } = await k8sLib();
   let done = 0;
   for (const obj of objects) {
     try {
-      await api.objects.patch(obj as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
+      await api.objects.patch(obj as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
     } catch (e) {
       throw new PaddockError(ErrorCodes.INTERNAL, `applying ${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name} failed: ${apiMessage(e)}`, { cause: e });
     }
@@ -264,12 +266,13 @@ export async function disable(o: Omit<EnableOptions, 'settings'>): Promise<void>
   if (spec.serviceMarks) {
     const marks = spec.serviceMarks;
     await progress.step('unmark', `Clearing what ${spec.name} wrote on Services`, async () => {
+      const { setHeaderOptions, PatchStrategy } = await k8sLib();
       const services = (await api.core.listServiceForAllNamespaces()).items.filter((svc) => svc.metadata?.annotations?.[marks.annotation] !== undefined);
       for (const svc of services) {
         const target = { name: svc.metadata!.name!, namespace: svc.metadata!.namespace! };
-        await api.core.patchNamespacedService({ ...target, body: { metadata: { annotations: { [marks.annotation]: null } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)).catch(() => undefined);
+        await api.core.patchNamespacedService({ ...target, body: { metadata: { annotations: { [marks.annotation]: null } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)).catch(() => undefined);
         if (marks.loadBalancerStatus) {
-          await api.core.patchNamespacedServiceStatus({ ...target, body: { status: { loadBalancer: { ingress: null } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)).catch(() => undefined);
+          await api.core.patchNamespacedServiceStatus({ ...target, body: { status: { loadBalancer: { ingress: null } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)).catch(() => undefined);
         }
       }
       progress.log(`${services.length} Service(s)`, 'unmark');

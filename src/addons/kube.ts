@@ -1,5 +1,6 @@
 /** The cluster's API from the host, through the context Paddock wrote (paddock-<name>). */
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { k8sLib } from '../kube/k8s-lib.js';
 import { ErrorCodes, PaddockError } from '../shared/errors.js';
 import { contextNameFor } from '../shared/names.js';
 
@@ -9,8 +10,9 @@ export interface ClusterApi {
   core: k8s.CoreV1Api;
 }
 
-export function clusterApi(cluster: string): ClusterApi {
-  const kc = new k8s.KubeConfig();
+export async function clusterApi(cluster: string): Promise<ClusterApi> {
+  const { KubeConfig, KubernetesObjectApi, CoreV1Api } = await k8sLib();
+  const kc = new KubeConfig();
   kc.loadFromDefault();
   const context = contextNameFor(cluster);
   if (!kc.getContextObject(context)) {
@@ -19,7 +21,7 @@ export function clusterApi(cluster: string): ClusterApi {
     });
   }
   kc.setCurrentContext(context);
-  return { kc, objects: k8s.KubernetesObjectApi.makeApiClient(kc), core: kc.makeApiClient(k8s.CoreV1Api) };
+  return { kc, objects: KubernetesObjectApi.makeApiClient(kc), core: kc.makeApiClient(CoreV1Api) };
 }
 
 /** HTTP status of a client error (the 1.x client throws ApiException with `code`). */

@@ -106,7 +106,7 @@ describe.skipIf(!hasOpenssl())('client certificates and CA through the official 
     await writeText(t.config, kubeconfig('[]', `- {name: u, user: {client-certificate-data: ${pki.clientCertData}, client-key-data: ${pki.clientKeyData}}}`, `- {name: x, context: {cluster: c, user: u}}`));
     process.env.KUBECONFIG = `${t.config}:${other}`;
     const m = await loadKubeconfig();
-    expect(targetForContext(m, 'x').server).toBe(server.url);
+    expect((await targetForContext(m, 'x')).server).toBe(server.url);
     expect(await probeContext(m, 'x')).toMatchObject({ state: 'ok' });
   });
 

@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { k8sLib } from './k8s-lib.js';
 import { ErrorCodes, PaddockError } from '../shared/errors.js';
 import { isMapping, type Located, type MergedKubeconfig } from './kubeconfig/load.js';
 import { contextNotFound } from './kubeconfig/plan.js';
@@ -45,7 +46,7 @@ export interface ContextTarget {
 }
 
 /** A KubeConfig holding just this context, its cluster and its user, each from the file that holds it. */
-export function targetForContext(m: MergedKubeconfig, name: string): ContextTarget {
+export async function targetForContext(m: MergedKubeconfig, name: string): Promise<ContextTarget> {
   const context = m.contexts.get(name);
   if (!context) throw contextNotFound(name, m);
   const clusterName = typeof context.value.cluster === 'string' ? context.value.cluster : '';
@@ -75,7 +76,7 @@ export function targetForContext(m: MergedKubeconfig, name: string): ContextTarg
     delete userBody.tokenFile;
   }
   const namespace = typeof context.value.namespace === 'string' && context.value.namespace !== '' ? context.value.namespace : undefined;
-  const kc = new KubeConfig();
+  const kc = new (await k8sLib()).KubeConfig();
   const doc = {
     apiVersion: 'v1',
     kind: 'Config',
@@ -209,7 +210,7 @@ export async function probeContext(m: MergedKubeconfig, name: string, timeoutMs 
   const started = Date.now();
   const done = (r: Omit<ProbeResult, 'ms'>): ProbeResult => ({ ...r, ms: Date.now() - started });
   try {
-    const t = targetForContext(m, name);
+    const t = await targetForContext(m, name);
     const [ver, api] = await Promise.all([kubeGet(t, '/version', timeoutMs, signal), kubeGet(t, '/api', timeoutMs, signal)]);
     let version: string | undefined;
     try {

@@ -83,7 +83,7 @@ const ok = { ok: true as const };
 /** Namespaces of the context's cluster, sorted. A user who may not list them sees the context's own namespace. */
 export async function listNamespacesOf(context: string, opts: { timeoutMs?: number; signal?: AbortSignal; files?: string[] } = {}): Promise<string[]> {
   const m = await readKubeconfig(opts.files);
-  const t = targetForContext(m, context);
+  const t = await targetForContext(m, context);
   let res;
   try {
     res = await kubeGet(t, '/api/v1/namespaces', opts.timeoutMs ?? 10_000, opts.signal);

@@ -2,7 +2,8 @@
  * stop/start/pause/unpause: the containers keep their fixed addresses and
  * host ports, so certificates, etcd peers and the kubeconfig stay valid.
  */
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { k8sLib } from '../kube/k8s-lib.js';
 import type { ClusterSummary } from '../shared/api.js';
 import { ErrorCodes, PaddockError } from '../shared/errors.js';
 import { Labels, NETWORK_NAME } from '../shared/labels.js';
@@ -112,9 +113,10 @@ async function waitNodesReady(runtime: DockerRuntime, summary: ClusterSummary, w
   while (Date.now() < deadline) {
     try {
       kubeconfig ??= await hostKubeconfigOf(runtime, summary);
-      const kc = new k8s.KubeConfig();
+      const { KubeConfig, CoreV1Api } = await k8sLib();
+      const kc = new KubeConfig();
       kc.loadFromString(kubeconfig);
-      const nodes = await kc.makeApiClient(k8s.CoreV1Api).listNode();
+      const nodes = await kc.makeApiClient(CoreV1Api).listNode();
       // Heartbeat times have whole seconds.
       const fresh = (node: string, t?: Date) => !booted.has(node) || (!!t && new Date(t).getTime() >= since - 1000);
       const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True' && fresh(n.metadata?.name ?? '', c.lastHeartbeatTime))).length;

@@ -1,4 +1,5 @@
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { k8sLib } from '../../kube/k8s-lib.js';
 import { ErrorCodes, PaddockError } from '../../shared/errors.js';
 import { adminCredentials, hostServer, standaloneKubeconfig } from '../admin-kubeconfig.js';
 import type { CreateContext, Step } from './types.js';
@@ -37,10 +38,11 @@ export const waitReadyStep: Step = {
   when: (ctx) => ctx.plan.waitSeconds > 0,
   async run(ctx) {
     ctx.state.hostKubeconfig ??= hostKubeconfig(ctx);
-    const kc = new k8s.KubeConfig();
+    const { KubeConfig, CoreV1Api, AppsV1Api } = await k8sLib();
+    const kc = new KubeConfig();
     kc.loadFromString(ctx.state.hostKubeconfig);
-    const core = kc.makeApiClient(k8s.CoreV1Api);
-    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    const core = kc.makeApiClient(CoreV1Api);
+    const apps = kc.makeApiClient(AppsV1Api);
     const deadline = Date.now() + ctx.plan.waitSeconds * 1000;
     let last: Readiness | undefined;
     let lastError: unknown;
