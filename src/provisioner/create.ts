@@ -20,7 +20,7 @@ import { withClusterLock } from './cluster-lock.js';
 import { removeClusterResources } from './delete.js';
 import type { DockerRuntime } from './runtime/docker.js';
 import { adminCredentials, hostServer, type AdminCredentials } from './admin-kubeconfig.js';
-import { containerdPatchesStep, createNodesStep, waitContainerdStep } from './steps/nodes.js';
+import { containerdPatchesStep, createNodesStep } from './steps/nodes.js';
 import { addonsStep, joinStep, kubeadmInitStep } from './steps/kubeadm.js';
 import { waitReadyStep } from './steps/ready.js';
 import type { CreateContext, Step } from './steps/types.js';
@@ -103,7 +103,7 @@ export interface CreateDeps {
   kubeconfig: KubeconfigWriter;
 }
 
-const steps: Step[] = [createNodesStep, waitContainerdStep, containerdPatchesStep, kubeadmInitStep, addonsStep, joinStep, waitReadyStep];
+const steps: Step[] = [createNodesStep, containerdPatchesStep, kubeadmInitStep, addonsStep, joinStep, waitReadyStep];
 
 export async function createCluster(deps: CreateDeps, input: CreateClusterInput & { name: string }, op: OpContext): Promise<ClusterSummary> {
   const plan = planCluster(input);

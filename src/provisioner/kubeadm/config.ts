@@ -149,6 +149,14 @@ export function renderKubeadmDocs(d: KubeadmNodeData): Doc[] {
     // A laptop's disk is often >85% full: never evict a dev cluster's pods for it (kind's choice).
     imageGCHighThresholdPercent: 100,
     evictionHard: { 'nodefs.available': '0%', 'nodefs.inodesFree': '0%', 'imagefs.available': '0%' },
+    // Watch (the default) lists a pod's ConfigMaps and Secrets through a
+    // reflector: when the kubelet sees a pod before the API server's node
+    // authorizer has linked it to the node (common while a cluster boots),
+    // the list is refused, the reflector backs off and the volume waits
+    // ~1.7 s (CoreDNS on a new worker). Cache reads them with GETs (the TTL
+    // the controller manager sets is 0 on a small cluster) and retries after
+    // 0.5 s; a changed ConfigMap still reaches pods at the next pod sync.
+    configMapAndSecretChangeDetectionStrategy: 'Cache',
     ...(featureGates ? { featureGates } : {}),
   });
   docs.push({

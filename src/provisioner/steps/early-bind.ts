@@ -12,7 +12,8 @@
  * pods that no one has bound are bound; a pod the scheduler bound first
  * answers 409 and is left alone.
  */
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { k8sLib } from '../../kube/k8s-lib.js';
 
 /** The node a DaemonSet pod is pinned to, or undefined when it is not such a pod. */
 export function daemonSetPodNode(pod: k8s.V1Pod): string | undefined {
@@ -28,10 +29,12 @@ export function daemonSetPodNode(pod: k8s.V1Pod): string | undefined {
 }
 
 /** Polls kube-system for unbound DaemonSet pods and binds them, until stopped. */
-export async function bindDaemonSetPodsUntil(kubeconfig: string, signal: AbortSignal, intervalMs = 150): Promise<number> {
-  const kc = new k8s.KubeConfig();
+export async function bindDaemonSetPodsUntil(kubeconfig: string, signal: AbortSignal, opts: { intervalMs?: number; onBound?: (pod: string, node: string) => void } = {}): Promise<number> {
+  const intervalMs = opts.intervalMs ?? 150;
+  const { KubeConfig, CoreV1Api } = await k8sLib();
+  const kc = new KubeConfig();
   kc.loadFromString(kubeconfig);
-  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const core = kc.makeApiClient(CoreV1Api);
   const tried = new Set<string>();
   let bound = 0;
   while (!signal.aborted) {
@@ -49,7 +52,10 @@ export async function bindDaemonSetPodsUntil(kubeconfig: string, signal: AbortSi
               namespace: 'kube-system',
               body: { metadata: { name: pod.metadata!.name!, uid }, target: { apiVersion: 'v1', kind: 'Node', name: node } },
             })
-            .then(() => bound++)
+            .then(() => {
+              bound++;
+              opts.onBound?.(pod.metadata!.name!, node);
+            })
             .catch(() => {}); // bound by the scheduler meanwhile, or gone: its business
         }),
       );

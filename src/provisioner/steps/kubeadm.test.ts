@@ -1,6 +1,6 @@
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { discoveryKubeconfig, fastCoreDns, pointKubeletConfAtRotatedCert } from './kubeadm.js';
+import { discoveryKubeconfig, fastCoreDns, pointKubeletConfAtRotatedCert, workerKubeletFiles } from './kubeadm.js';
 
 const printed = `apiVersion: apps/v1
 kind: Deployment
@@ -60,6 +60,30 @@ describe('kubelet.conf and discovery files', () => {
       'client-key': '/var/lib/kubelet/pki/kubelet-client-current.pem',
     });
     expect(out.clusters[0].cluster.server).toBe('https://dev-control-plane:6443');
+  });
+
+  it("gives a worker its certificate where the kubelet's rotation keeps it, and a kubelet.conf naming it", () => {
+    const conf = yaml.dump({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'dev', cluster: { server: 'https://dev-control-plane:6443', 'certificate-authority-data': 'Q0E=' } }],
+      users: [{ name: 'system:node:dev-worker', user: { 'client-certificate-data': Buffer.from('CERT\n').toString('base64'), 'client-key-data': Buffer.from('KEY\n').toString('base64') } }],
+      contexts: [{ name: 'c', context: { cluster: 'dev', user: 'system:node:dev-worker' } }],
+      'current-context': 'c',
+    });
+    const [pem, link, kubeletConf] = workerKubeletFiles(conf, new Date('2026-11-26T04:52:36.123Z'));
+    // The kubelet's file store names them so, and rotates only through a link.
+    expect(pem).toEqual({ path: '/var/lib/kubelet/pki/kubelet-client-2026-11-26-04-52-36.pem', content: 'CERT\nKEY\n', mode: '0600' });
+    expect(link).toEqual({ path: '/var/lib/kubelet/pki/kubelet-client-current.pem', content: 'kubelet-client-2026-11-26-04-52-36.pem', mode: 'link' });
+    expect(kubeletConf!.mode).toBe('0600');
+    expect((yaml.load(kubeletConf!.content) as any).users[0].user).toEqual({
+      'client-certificate': '/var/lib/kubelet/pki/kubelet-client-current.pem',
+      'client-key': '/var/lib/kubelet/pki/kubelet-client-current.pem',
+    });
+  });
+
+  it('refuses a kubeconfig without a client certificate', () => {
+    expect(() => workerKubeletFiles(yaml.dump({ users: [{ name: 'u', user: { token: 'x' } }] }))).toThrow(/without a client certificate/);
   });
 
   it('writes a discovery kubeconfig with the CA and no credentials', () => {

@@ -2,10 +2,11 @@ import yaml from 'js-yaml';
 import { ErrorCodes, PaddockError } from '../../shared/errors.js';
 import { renderKubeadmConfig, type KubeadmNodeData } from '../kubeadm/config.js';
 import { isHighlyAvailable, type NodePlan } from '../plan.js';
-import type { NodeFile } from '../node-exec.js';
-import { nodeUp } from './nodes.js';
+import { describeWrite, writeFilesThen, type NodeFile } from '../node-exec.js';
+import { AWAIT_CONTAINERD, CONTAINERD_TIMEOUT_EXIT, containerdFailure } from './nodes.js';
 import { bindDaemonSetPodsUntil } from './early-bind.js';
 import { hostKubeconfig } from './ready.js';
+import { k8sLib } from '../../kube/k8s-lib.js';
 import type { CreateContext, Step } from './types.js';
 
 export const KUBEADM_CONFIG_PATH = '/kind/kubeadm.conf';
@@ -91,20 +92,34 @@ export const kubeadmInitStep: Step = {
   title: 'Bootstrapping the control plane (kubeadm init)',
   async run(ctx) {
     const node = ctx.bootstrapNode();
-    await ctx.exec.writeFiles(node.name, nodeFiles(ctx, node));
-    // Read while init runs: they are applied the moment the API takes them.
-    ctx.state.addonManifests ??= readAddonManifests(ctx);
-    ctx.state.addonManifests.catch(() => {}); // awaited by the apply
+    const files = nodeFiles(ctx, node);
+    // One exec writes the config, waits for containerd and runs init: its
+    // first phases (certificates, manifests) need no containerd, and the
+    // kubelet unit starts after containerd's.
+    const init = `exec kubeadm init --config=${KUBEADM_CONFIG_PATH} --skip-token-print${isHighlyAvailable(ctx.plan) ? ' --upload-certs' : ''} --v=1`;
+    // The API client is needed once the API is up (early bind, ready); this
+    // process is idle while init runs, so it loads now (~0.3 s of CPU).
+    k8sLib().catch(() => {});
+    let r;
     try {
-      await ctx.exec.run(node.name, ['kubeadm', 'init', `--config=${KUBEADM_CONFIG_PATH}`, '--skip-token-print', ...(isHighlyAvailable(ctx.plan) ? ['--upload-certs'] : []), '--v=1'], {
+      r = await ctx.exec.run(node.name, writeFilesThen(files, `${AWAIT_CONTAINERD}; ${init}`), {
+        logAs: describeWrite(files, `${AWAIT_CONTAINERD}; ${init}`),
         stepId: 'kubeadm-init',
         errorCode: ErrorCodes.KUBEADM_FAILED,
-        // Once cluster-info exists (the bootstrap token and its RBAC come
-        // before it) joins can start: they overlap kubeadm's last phases.
-        // Without the line, everything starts after init.
-        // The pod network, storage and CoreDNS are applied then too.
+        allowFailure: true,
         onLine: (line) => {
+          // kubeadm runs (its config is written): the manifests to apply once
+          // the API takes them are read meanwhile.
+          ctx.state.addonManifests ??= readAddonManifests(ctx);
+          ctx.state.addonManifests.catch(() => {}); // awaited by the apply
+          // Certificates exist: what joining nodes need is made and written now.
+          if (CERTS_MADE.test(line) && ctx.plan.nodes.length > 1) prepareJoins(ctx);
+          // Once cluster-info exists (the bootstrap token and its RBAC come
+          // before it) joins can start: they overlap kubeadm's last phases.
+          // Without the line, everything starts after init.
+          // The pod network, storage and CoreDNS are applied then too.
           if (!CLUSTER_INFO_CREATED.test(line)) return;
+          ctx.exec.note('cluster-info made: addons, early bind and joins start');
           startAddons(ctx);
           startEarlyBind(ctx);
           if (ctx.plan.nodes.length > 1) startJoins(ctx);
@@ -113,10 +128,18 @@ export const kubeadmInitStep: Step = {
     } catch (e) {
       throw await kubeadmFailure(ctx, node.name, e, 'kubeadm init');
     }
+    if (r.exitCode === CONTAINERD_TIMEOUT_EXIT) throw await containerdFailure(ctx, node.name, `containerd answering in ${node.name}`, r.stderr);
+    if (r.exitCode !== 0) {
+      const failed = new PaddockError(ErrorCodes.KUBEADM_FAILED, `kubeadm init failed (exit ${r.exitCode})`, { output: (r.stdout + r.stderr).trim() });
+      throw await kubeadmFailure(ctx, node.name, failed, 'kubeadm init');
+    }
     const [admin] = await Promise.all([readAdminConf(ctx), useRotatableKubeletCert(ctx, node.name)]);
     ctx.state.adminKubeconfig = admin;
   },
 };
+
+/** kubeadm's first line after its certificate phase (the CA exists from then on). */
+const CERTS_MADE = /^\[kubeconfig\] Using kubeconfig folder/;
 
 function readAdminConf(ctx: CreateContext): Promise<string> {
   ctx.state.adminConfRead ??= ctx.exec.run(ctx.bootstrapNode().name, ['cat', '/etc/kubernetes/admin.conf']).then((r) => r.stdout);
@@ -133,7 +156,7 @@ function startEarlyBind(ctx: CreateContext): void {
       if (stop.signal.aborted) return;
       ctx.state.adminKubeconfig ??= admin;
       ctx.state.hostKubeconfig ??= hostKubeconfig(ctx);
-      return bindDaemonSetPodsUntil(ctx.state.hostKubeconfig, stop.signal);
+      return bindDaemonSetPodsUntil(ctx.state.hostKubeconfig, stop.signal, { onBound: (pod, node) => ctx.exec.note(`bound ${pod} to ${node}`) });
     })
     .catch(() => {}); // an optimisation: the scheduler binds them anyway
 }
@@ -142,7 +165,8 @@ function startEarlyBind(ctx: CreateContext): void {
 const CLUSTER_INFO_CREATED = /RBAC rules for exposing the cluster-info ConfigMap/;
 
 const KUBELET_CONF = '/etc/kubernetes/kubelet.conf';
-const KUBELET_CLIENT_PEM = '/var/lib/kubelet/pki/kubelet-client-current.pem';
+const KUBELET_PKI_DIR = '/var/lib/kubelet/pki';
+const KUBELET_CLIENT_PEM = `${KUBELET_PKI_DIR}/kubelet-client-current.pem`;
 
 /**
  * What kubeadm's kubelet-finalize phase does, without its kubelet restart
@@ -162,10 +186,14 @@ export function pointKubeletConfAtRotatedCert(kubeletConf: string, pemPath = KUB
   return yaml.dump(doc, { lineWidth: -1 });
 }
 
+/**
+ * The first node's kubelet.conf, written by kubeadm (client-go's layout, one
+ * `key: value` per line), rewritten in place in one exec. Without the
+ * rotated file (rotation off) kubeadm would leave it as it is too.
+ */
 async function useRotatableKubeletCert(ctx: CreateContext, node: string): Promise<void> {
-  const r = await ctx.exec.run(node, ['sh', '-c', `test -e ${KUBELET_CLIENT_PEM} && cat ${KUBELET_CONF}`], { allowFailure: true });
-  if (r.exitCode !== 0) return; // rotation off: kubeadm would leave it as it is too
-  await ctx.exec.writeFile(node, KUBELET_CONF, pointKubeletConfAtRotatedCert(r.stdout), '0600');
+  const script = `test -e ${KUBELET_CLIENT_PEM} || exit 0; sed -i -e 's|^\\( *\\)client-certificate-data: .*|\\1client-certificate: ${KUBELET_CLIENT_PEM}|' -e 's|^\\( *\\)client-key-data: .*|\\1client-key: ${KUBELET_CLIENT_PEM}|' ${KUBELET_CONF}`;
+  await ctx.exec.run(node, ['sh', '-c', script]);
 }
 
 export const addonsStep: Step = {
@@ -176,20 +204,21 @@ export const addonsStep: Step = {
   run: (ctx) => startAddons(ctx),
 };
 
-/** The pod network, default storage and CoreDNS manifests, ready to apply. */
+/** The pod network, default storage and CoreDNS manifests, ready to apply (read in one exec). */
 async function readAddonManifests(ctx: CreateContext): Promise<string> {
   const node = ctx.bootstrapNode().name;
-  const manifests: string[] = [];
-  if (!ctx.plan.networking.disableDefaultCNI) manifests.push('/kind/manifests/default-cni.yaml');
-  manifests.push('/kind/manifests/default-storage.yaml');
-  const [coredns, ...texts] = await Promise.all([
-    ctx.exec.run(node, ['kubeadm', 'init', 'phase', 'addon', 'coredns', `--config=${KUBEADM_CONFIG_PATH}`, '--print-manifest']).then((r) => r.stdout),
-    ...manifests.map((m) => ctx.exec.run(node, ['cat', m]).then((r) => r.stdout)),
-  ]);
+  const files: string[] = [];
+  if (!ctx.plan.networking.disableDefaultCNI) files.push('/kind/manifests/default-cni.yaml');
+  files.push('/kind/manifests/default-storage.yaml');
+  const script = `kubeadm init phase addon coredns --config=${KUBEADM_CONFIG_PATH} --print-manifest && for f do printf '\\n%s\\n' '${MANIFEST_SEPARATOR}' && cat "$f" || exit 1; done`;
+  const r = await ctx.exec.run(node, ['sh', '-c', script, 'manifests', ...files], { logAs: `kubeadm init phase addon coredns --print-manifest; cat ${files.join(' ')}` });
+  const [coredns, ...texts] = r.stdout.split(`\n${MANIFEST_SEPARATOR}\n`);
   // kind's manifests are templates over the pod subnet; render it in the node.
-  const rendered = texts.map((t) => t!.replaceAll('{{ .PodSubnet }}', ctx.plan.networking.podSubnet).replaceAll('{{.PodSubnet}}', ctx.plan.networking.podSubnet));
+  const rendered = texts.map((t) => t.replaceAll('{{ .PodSubnet }}', ctx.plan.networking.podSubnet).replaceAll('{{.PodSubnet}}', ctx.plan.networking.podSubnet));
   return [...rendered, fastCoreDns(coredns!, { singleNode: ctx.plan.nodes.length === 1 })].join('\n---\n');
 }
+
+const MANIFEST_SEPARATOR = '# --- paddock: next manifest ---';
 
 /** Applies them (once), as soon as kubeadm init made the API usable; failures surface in the step that waits. */
 function startAddons(ctx: CreateContext): Promise<void> {
@@ -240,47 +269,92 @@ export function discoveryKubeconfig(clusterName: string, server: string, caPem: 
   });
 }
 
-interface JoinInputs {
-  discovery: Promise<string>;
-  /** Workers' kubelet.conf, issued by the first node (see issueKubeletConfs). */
-  kubeletConfs: Promise<Map<string, string>>;
-}
-
-async function join(ctx: CreateContext, node: NodePlan, inputs: JoinInputs): Promise<void> {
-  await nodeUp(ctx, node.name);
-  const kubeletConf = node.role === 'worker' ? (await inputs.kubeletConfs).get(node.name) : undefined;
-  await ctx.exec.writeFiles(node.name, [
-    { path: DISCOVERY_KUBECONFIG_PATH, content: await inputs.discovery },
-    ...nodeFiles(ctx, node),
-    ...(kubeletConf ? [{ path: KUBELET_CONF, content: kubeletConf, mode: '0600' }] : []),
-  ]);
-  try {
-    await ctx.exec.run(node.name, ['kubeadm', 'join', `--config=${KUBEADM_CONFIG_PATH}`, '--v=1'], { stepId: 'join', errorCode: ErrorCodes.KUBEADM_FAILED });
-  } catch (e) {
-    throw await kubeadmFailure(ctx, node.name, e, 'kubeadm join');
-  }
-  if (kubeletConf) await useRotatableKubeletCert(ctx, node.name);
-}
-
 const KUBECONF_SEPARATOR = '--- paddock: next kubeconfig ---';
 
 /**
  * A kubelet that TLS-bootstraps starts "in the background" as
  * system:anonymous: its first lists of Services and Nodes are refused and
  * retried with client-go's backoff, and it starts no pod before Services
- * were read (~2 s per worker on a fresh cluster). Given a kubelet.conf with
- * its node certificate (what the bootstrap would have got: CN
- * system:node:NAME, O system:nodes, signed by the cluster CA, issued by
- * `kubeadm kubeconfig user` on the first node), it starts authenticated;
- * kubeadm join then finds the TLS bootstrap done. Rotation is unchanged.
+ * were read (~2 s per worker on a fresh cluster). Given its node
+ * certificate (what the bootstrap would have got: CN system:node:NAME,
+ * O system:nodes, signed by the cluster CA, issued by `kubeadm kubeconfig
+ * user` on the first node), it starts authenticated; kubeadm join then finds
+ * the TLS bootstrap done.
+ *
+ * The certificate goes where the kubelet's rotation keeps it (a dated file
+ * and the -current link), and kubelet.conf names that file, as kubeadm's
+ * kubelet-finalize leaves it: the kubelet finds a current certificate (no
+ * forced rotation at start) and rotates it as usual, and nothing is
+ * rewritten after the join.
  */
-function issueKubeletConfs(ctx: CreateContext, workers: NodePlan[]): Promise<Map<string, string>> {
-  if (workers.length === 0) return Promise.resolve(new Map());
-  const script = `for n do kubeadm kubeconfig user --config=${KUBEADM_CONFIG_PATH} --client-name "system:node:$n" --org system:nodes || exit 1; echo '${KUBECONF_SEPARATOR}'; done`;
-  return ctx.exec.run(ctx.bootstrapNode().name, ['sh', '-c', script, 'issue', ...workers.map((w) => w.name)], { logAs: `kubeadm kubeconfig user (kubelet.conf of ${workers.map((w) => w.name).join(', ')})` }).then((r) => {
-    const confs = r.stdout.split(`${KUBECONF_SEPARATOR}\n`);
-    return new Map(workers.map((w, i) => [w.name, confs[i]!]));
+export function workerKubeletFiles(kubeconfig: string, now = new Date()): NodeFile[] {
+  const doc = yaml.load(kubeconfig) as { users?: Array<{ user?: Record<string, unknown> }> };
+  const user = doc.users?.[0]?.user ?? {};
+  const cert = user['client-certificate-data'];
+  const key = user['client-key-data'];
+  if (typeof cert !== 'string' || typeof key !== 'string') throw new PaddockError(ErrorCodes.KUBEADM_FAILED, '`kubeadm kubeconfig user` printed a kubeconfig without a client certificate');
+  const pem = Buffer.from(cert, 'base64').toString() + Buffer.from(key, 'base64').toString();
+  const stamp = now.toISOString().slice(0, 19).replace(/[T:]/g, '-');
+  const dated = `kubelet-client-${stamp}.pem`;
+  return [
+    { path: `${KUBELET_PKI_DIR}/${dated}`, content: pem, mode: '0600' },
+    { path: KUBELET_CLIENT_PEM, content: dated, mode: 'link' },
+    { path: KUBELET_CONF, content: pointKubeletConfAtRotatedCert(kubeconfig), mode: '0600' },
+  ];
+}
+
+/** The CA (for discovery) and each worker's kubeconfig, from one exec on the first node. */
+async function issueJoinCredentials(ctx: CreateContext, workers: NodePlan[]): Promise<{ caPem: string; kubeletConfs: Map<string, string> }> {
+  const script = `cat /etc/kubernetes/pki/ca.crt && echo '${KUBECONF_SEPARATOR}' && for n do kubeadm kubeconfig user --config=${KUBEADM_CONFIG_PATH} --client-name "system:node:$n" --org system:nodes && echo '${KUBECONF_SEPARATOR}' || exit 1; done`;
+  const r = await ctx.exec.run(ctx.bootstrapNode().name, ['sh', '-c', script, 'issue', ...workers.map((w) => w.name)], {
+    logAs: `cat ca.crt; kubeadm kubeconfig user (kubelet.conf of ${workers.map((w) => w.name).join(', ') || 'no worker'})`,
   });
+  const [caPem, ...confs] = r.stdout.split(`${KUBECONF_SEPARATOR}\n`);
+  return { caPem: caPem!, kubeletConfs: new Map(workers.map((w, i) => [w.name, confs[i]!])) };
+}
+
+/**
+ * What each joining node needs, made and written as soon as the first
+ * node's certificates exist, while its control plane boots: at cluster-info
+ * only `kubeadm join` is left to run. One exec on the first node, then one
+ * per joining node (files written, containerd awaited), as each one runs.
+ */
+function prepareJoins(ctx: CreateContext): Map<string, Promise<void>> {
+  if (ctx.state.joinPrep) return ctx.state.joinPrep;
+  const first = ctx.bootstrapNode();
+  const joining = ctx.plan.nodes.filter((n) => n !== first);
+  const workers = joining.filter((n) => n.role === 'worker');
+  const credentials = issueJoinCredentials(ctx, workers);
+  credentials.catch(() => {}); // awaited by each preparation
+  const prep = new Map(
+    joining.map((node) => {
+      const p = (async () => {
+        const [{ caPem, kubeletConfs }] = await Promise.all([credentials, ctx.state.nodeStarts?.get(node.name)]);
+        const kubeletConf = kubeletConfs.get(node.name);
+        const files = [
+          { path: DISCOVERY_KUBECONFIG_PATH, content: discoveryKubeconfig(ctx.plan.name, `https://${controlPlaneEndpoint(ctx)}`, caPem) },
+          ...nodeFiles(ctx, node),
+          ...(kubeletConf ? workerKubeletFiles(kubeletConf) : []),
+        ];
+        const r = await ctx.exec.run(node.name, writeFilesThen(files, AWAIT_CONTAINERD), { logAs: describeWrite(files, 'await containerd'), allowFailure: true });
+        if (r.exitCode === CONTAINERD_TIMEOUT_EXIT) throw await containerdFailure(ctx, node.name, `containerd answering in ${node.name}`, r.stderr);
+        if (r.exitCode !== 0) throw new PaddockError(ErrorCodes.DOCKER_FAILED, `writing the join configuration to ${node.name} failed (exit ${r.exitCode})`, { output: (r.stdout + r.stderr).trim() });
+      })();
+      p.catch(() => {}); // awaited by the node's join
+      return [node.name, p] as const;
+    }),
+  );
+  ctx.state.joinPrep = prep;
+  return prep;
+}
+
+async function join(ctx: CreateContext, node: NodePlan): Promise<void> {
+  await prepareJoins(ctx).get(node.name);
+  try {
+    await ctx.exec.run(node.name, ['kubeadm', 'join', `--config=${KUBEADM_CONFIG_PATH}`, '--v=1'], { stepId: 'join', errorCode: ErrorCodes.KUBEADM_FAILED });
+  } catch (e) {
+    throw await kubeadmFailure(ctx, node.name, e, 'kubeadm join');
+  }
 }
 
 /** Starts every join (once); failures surface in the join step. */
@@ -289,19 +363,11 @@ function startJoins(ctx: CreateContext): Promise<void> {
   const first = ctx.bootstrapNode();
   const controlPlanes = ctx.plan.nodes.filter((n) => n.role === 'control-plane' && n !== first);
   const workers = ctx.plan.nodes.filter((n) => n.role === 'worker');
-  const inputs: JoinInputs = {
-    discovery: ctx.exec
-      .run(first.name, ['cat', '/etc/kubernetes/pki/ca.crt'])
-      .then((r) => discoveryKubeconfig(ctx.plan.name, `https://${controlPlaneEndpoint(ctx)}`, r.stdout)),
-    kubeletConfs: issueKubeletConfs(ctx, workers),
-  };
-  inputs.discovery.catch(() => {});
-  inputs.kubeletConfs.catch(() => {}); // both awaited by each join
   // Workers join in parallel from the start; control planes one at a time,
   // since etcd admits one new member at a time.
-  const workerJoins = Promise.all(workers.map((w) => join(ctx, w, inputs)));
+  const workerJoins = Promise.all(workers.map((w) => join(ctx, w)));
   const cpJoins = (async () => {
-    for (const cp of controlPlanes) await join(ctx, cp, inputs);
+    for (const cp of controlPlanes) await join(ctx, cp);
   })();
   ctx.state.joins = Promise.all([workerJoins, cpJoins]).then(() => undefined);
   ctx.state.joins.catch(() => {}); // awaited by the join step; never unhandled before

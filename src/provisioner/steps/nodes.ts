@@ -79,22 +79,29 @@ function startFailure(e: unknown): unknown {
 }
 
 const CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
+/** How a node's shell says its containerd did not answer within 60 s. */
+export const CONTAINERD_TIMEOUT_EXIT = 97;
 
 /**
- * containerd answering in a node: one exec that waits inside the node (an
- * exec per poll costs the engine a runc exec each time, on every node).
+ * Waits, in the node, for its containerd: a shell line to run before what
+ * needs it, in the same exec (an exec per poll would cost the engine a runc
+ * exec each time, on every node).
  */
-async function waitContainerd(ctx: CreateContext, node: string, what: string): Promise<void> {
-  const r = await ctx.exec
-    .run(node, ['timeout', '60', 'sh', '-c', `until test -S ${CONTAINERD_SOCKET}; do sleep 0.1; done`], { allowFailure: true })
-    .catch((e: unknown) => ({ exitCode: -1, stdout: '', stderr: (e as Error).message }));
-  if (r.exitCode === 0) return;
+export const AWAIT_CONTAINERD = `timeout 60 sh -c 'until test -S ${CONTAINERD_SOCKET}; do sleep 0.05; done' || exit ${CONTAINERD_TIMEOUT_EXIT}`;
+
+/** Why a node's containerd did not answer: the node exited (with its last log lines), or a timeout. */
+export async function containerdFailure(ctx: CreateContext, node: string, what: string, output: string): Promise<PaddockError> {
   const info = await ctx.runtime.inspectContainer(node);
   if (info && !info.State.Running) {
     const logs = await ctx.runtime.docker.getContainer(node).logs({ stdout: true, stderr: true, tail: 40 }).catch(() => Buffer.from(''));
-    throw new PaddockError(ErrorCodes.DOCKER_FAILED, `node ${node} exited (code ${info.State.ExitCode}) while starting`, { output: logs.toString() });
+    return new PaddockError(ErrorCodes.DOCKER_FAILED, `node ${node} exited (code ${info.State.ExitCode}) while starting`, { output: logs.toString() });
   }
-  throw new PaddockError(ErrorCodes.TIMEOUT, `${what} did not happen within 60 s`, { output: r.stderr });
+  return new PaddockError(ErrorCodes.TIMEOUT, `${what} did not happen within 60 s`, { output });
+}
+
+async function waitContainerd(ctx: CreateContext, node: string, what: string): Promise<void> {
+  const r = await ctx.exec.run(node, ['sh', '-c', AWAIT_CONTAINERD], { allowFailure: true }).catch((e: unknown) => ({ exitCode: -1, stdout: '', stderr: (e as Error).message }));
+  if (r.exitCode !== 0) throw await containerdFailure(ctx, node, what, r.stderr);
 }
 
 /** A node's container started and its containerd answering (once per node). */
@@ -111,13 +118,6 @@ export function nodeUp(ctx: CreateContext, node: string): Promise<void> {
   }
   return up;
 }
-
-export const waitContainerdStep: Step = {
-  id: 'containerd',
-  title: 'Waiting for containerd in the first node',
-  // The other nodes are waited for by their join, while kubeadm init runs.
-  run: (ctx) => nodeUp(ctx, ctx.bootstrapNode().name),
-};
 
 export const containerdPatchesStep: Step = {
   id: 'containerd-config',

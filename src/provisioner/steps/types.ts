@@ -26,6 +26,8 @@ export interface CreateState {
   nodeStarts?: Map<string, Promise<void>>;
   /** Each node started with containerd answering (steps/nodes.ts nodeUp). */
   nodeUps?: Map<string, Promise<void>>;
+  /** Each joining node's files written and containerd answering (steps/kubeadm.ts prepareJoins). */
+  joinPrep?: Map<string, Promise<void>>;
   /** The joins of the other nodes, started as soon as kubeadm init made them possible. */
   joins?: Promise<void>;
   /** Pod network, storage and CoreDNS manifests, read while kubeadm init runs. */
