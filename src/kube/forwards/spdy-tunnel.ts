@@ -19,7 +19,9 @@ export interface SpdyTarget {
 }
 
 export function spdyTunnel(socket: net.Socket, first: SpdyTarget, counters: TunnelCounters, retry?: (failed: string) => Promise<SpdyTarget | undefined>): Tunnel {
-  let cur!: { target: SpdyTarget; data: SpdyStream; error: SpdyStream };
+  /** The stream pair in use; undefined until one opens and while moving (the first session may already be closed). */
+  let cur: { target: SpdyTarget; data: SpdyStream; error: SpdyStream } | undefined;
+  let opened = false;
   let ended = false;
   let error: string | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
@@ -27,15 +29,19 @@ export function spdyTunnel(socket: net.Socket, first: SpdyTarget, counters: Tunn
   let finish!: (r: TunnelResult) => void;
   const done = new Promise<TunnelResult>((r) => (finish = r));
 
+  const drop = () => {
+    cur?.data.reset();
+    cur?.error.reset();
+    cur = undefined;
+  };
   const close = () => {
     if (ended) return;
     ended = true;
     clearTimeout(graceTimer);
-    cur.data.reset();
-    cur.error.reset();
+    drop();
     if (error) socket.destroy();
     else socket.end();
-    finish({ error, opened: true, retries: mover.retries });
+    finish({ error, opened, retries: mover.retries });
   };
 
   const mover = new PodMover<SpdyTarget>(
@@ -44,13 +50,14 @@ export function spdyTunnel(socket: net.Socket, first: SpdyTarget, counters: Tunn
     {
       ended: () => ended,
       leave: () => {
-        cur.data.reset();
-        cur.error.reset();
+        drop();
         socket.pause();
       },
       arrive: (next) => {
-        attach(next);
-        replay.replayTo((c) => cur.data.write(c));
+        // A session closed on the way is passed over like a failed stream (attach moves on again).
+        const pair = attach(next);
+        if (!pair) return;
+        replay.replayTo((c) => pair.data.write(c));
         socket.resume();
       },
       giveUp: (why) => {
@@ -62,11 +69,19 @@ export function spdyTunnel(socket: net.Socket, first: SpdyTarget, counters: Tunn
   );
   const failed = (why: string) => mover.fail(why);
 
-  const attach = (target: SpdyTarget) => {
-    if (target.session.closed) return failed(target.session.closeReason ?? 'the SPDY session is closed');
+  /** Opens the connection's streams on `target`; undefined (and a move, or the end) when its session has closed already. */
+  const attach = (target: SpdyTarget): { data: SpdyStream } | undefined => {
+    // Rare but possible: manager.ts checks the session is open, then awaits before handing it over, and
+    // setCurrent() closes it when the forward moves; a GOAWAY read with the upgrade closes it at once.
+    if (target.session.closed) {
+      // "session" in the reason: the manager then opens a new session even to the same pod (retrySpdy).
+      failed(`the SPDY session to the pod had closed: ${target.session.closeReason ?? 'closed'}`);
+      return undefined;
+    }
     const pair = target.session.openPair(target.port);
     const me = { target, ...pair };
     cur = me;
+    opened = true;
     let errText = '';
     pair.error.onData = (b) => {
       errText += b.toString('utf8');
@@ -95,12 +110,14 @@ export function spdyTunnel(socket: net.Socket, first: SpdyTarget, counters: Tunn
     pair.data.onReset = (why) => {
       if (cur === me) failed(why);
     };
+    return me;
   };
 
   socket.on('data', (chunk: Buffer) => {
     counters.bytesOut += chunk.length;
-    replay.record(chunk);
-    if (mover.moving) return socket.pause();
+    // No pair while moving: the replay is what sends this chunk, so it is held even past the limit.
+    replay.record(chunk, !cur);
+    if (!cur) return socket.pause();
     if (!cur.data.write(chunk)) {
       // The API server's connection is backed up: hold the client until it drains.
       socket.pause();
