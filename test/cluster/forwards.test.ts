@@ -463,8 +463,16 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
       const started = Date.now();
       expect(await waitFor('the forward to answer again', 180_000, () => answer(f.localPort))).toMatch(/^web-/);
       console.log(`cluster started: forward answered ${Date.now() - started} ms after \`paddock start\` returned`);
-      // The node's network namespace is new: the rule was put back there.
-      expect((await m.get(f.id)).path).toBe('direct');
+      // The node's network namespace is new: the rule is put back there. The first try may come while the pod's
+      // status still says Ready from before the stop (its sandbox not back): the forward answers through the API
+      // meanwhile and tries the direct path again in the background.
+      const first = await m.get(f.id);
+      console.log(`first answer after start: path ${first.path}${first.pathReason ? ` (${first.pathReason})` : ''}`);
+      let last = first;
+      await waitFor('the forward to take the direct path again', 30_000, async () => (last = await m.get(f.id)).path === 'direct').catch((e: Error) => {
+        throw new Error(`${e.message}; path ${last.path}: ${last.pathReason ?? 'no reason given'}`);
+      });
+      expect(await answer(f.localPort)).toMatch(/^web-/);
       expect((await nodeRules()).filter((l) => l.startsWith('-A PADDOCK-FWD'))).toHaveLength(1);
       await m.remove(f.id);
       expect(await nodeRules()).toEqual([]);

@@ -207,12 +207,19 @@ export function probe(addr: DirectAddress, ms = PROBE_MS): Promise<'open' | 'ref
   });
 }
 
-/** Checks that this host reaches the pod through the rule just installed; throws why not. */
+/** Checks that this host reaches the pod through the rule just installed; throws why not (`lasting` when this host cannot use the node's rules at all). */
 export async function checkReach(inst: Installed): Promise<void> {
   const r = await probe(inst.address);
   if (r === 'open') return;
-  if (r === 'unreachable') throw new NoDirectPath(`node address ${inst.node.ip} is not reachable from this host (Docker Desktop, rootless or remote engine)`, true);
+  // The rule counts the probe only when it reached the node from the expected address.
+  const through = (await ruleHits(inst.node, inst.spec)) > 0;
+  if (r === 'unreachable') {
+    // Through the rule but no answer: the pod's sandbox is not there (yet), e.g. just after a cluster
+    // start while the pod's status still says Ready from before the stop. That passes; the forward tries again.
+    if (through) throw new NoDirectPath(`pod ${inst.rule.podIp} did not answer through node ${inst.node.ip} (still starting?)`);
+    throw new NoDirectPath(`node address ${inst.node.ip} is not reachable from this host (Docker Desktop, rootless or remote engine)`, true);
+  }
   // Refused: by the pod (nothing listens on its port yet) when the rule matched, else by the node itself.
-  if ((await ruleHits(inst.node, inst.spec)) > 0) return;
+  if (through) return;
   throw new NoDirectPath(`connections from this host reach node ${inst.node.ip} from another address than ${inst.node.gateway}`, true);
 }

@@ -29,6 +29,7 @@ import { SparePool, type SparePoolOptions } from './spares.js';
 import { tunnel, type Tunnel, type TunnelCounters } from './tunnel.js';
 import { checkReach, findNode, installRule, isLive, NoDirectPath, newOwner, ownerGone, ownerRuns, removeRules, type DirectAddress, type Installed } from './direct.js';
 import { directTunnel } from './direct-tunnel.js';
+import { mayPass, retryWithBackoff } from './direct-retry.js';
 import type { Owner } from './direct-rules.js';
 import { SpdySession } from './spdy.js';
 import { spdyTunnel, type SpdyTarget } from './spdy-tunnel.js';
@@ -49,6 +50,8 @@ interface Current {
 interface Conn {
   uid: string;
   tun?: Tunnel;
+  /** The SPDY session the connection is a stream on: one the forward left for the direct path closes when its last connection ends. */
+  session?: SpdySession;
   /** When the connection took a stream opened ahead: such a stream may have been closed by the app just then, and is retried once. */
   spareAt?: number;
 }
@@ -79,6 +82,8 @@ interface Running {
   installed?: Installed;
   /** A node container the direct path did not work with lately (unreachable from here), and why. */
   noDirect?: { container: string; until: number; reason: string };
+  /** Tries of the direct path for the current pod while it is served through the API (tryDirectLater). */
+  directRetry?: { uid: string; active: boolean; stop: () => void; done: Promise<void> };
   /** The API path's SPDY session to the current pod (one per pod, all connections as streams on it). */
   spdy?: { key: string; session?: SpdySession; opening?: Promise<SpdySession | undefined>; failed?: string };
 }
@@ -428,7 +433,7 @@ export class ForwardManager {
       lastError: r.lastError,
       local: true,
       path: r.current ? r.path : undefined,
-      pathReason: r.current && r.path === 'api' ? r.pathReason : undefined,
+      pathReason: r.current && r.path === 'api' && r.pathReason ? `${r.pathReason}${r.directRetry?.active ? '; trying the direct path again' : ''}` : undefined,
     };
   }
 
@@ -487,7 +492,10 @@ export class ForwardManager {
     for (const w of r.waiters) w();
     // close() unbinds at once; open connections are cut so nothing lingers on the port.
     const closed = new Promise<void>((resolve) => r.server.close(() => resolve()));
-    for (const c of r.open) c.tun?.end();
+    for (const c of r.open) {
+      c.tun?.end();
+      c.session?.close('the forward stopped');
+    }
     await closed;
     ownerRuns(this.owner, id, false);
     await this.uninstall(r);
@@ -544,15 +552,18 @@ export class ForwardManager {
           await sleep(500, signal);
           continue;
         }
-        const direct = await this.directPath(r, loc.pod, loc.port);
+        // One attempt at the pod's rule at a time: the background tries end first.
+        await this.endDirectRetry(r);
+        const uid = loc.pod.metadata.uid ?? loc.pod.metadata.name;
+        const { address: direct, again } = await this.directPath(r, loc.pod, loc.port, signal);
         if (signal.aborted) break;
-        this.setCurrent(r, { t, auth, pod: loc.pod.metadata.name, uid: loc.pod.metadata.uid ?? loc.pod.metadata.name, port: loc.port, direct });
+        this.setCurrent(r, { t, auth, pod: loc.pod.metadata.name, uid, port: loc.port, direct });
         r.lookupsDone = lookup;
         backoff = 0;
         this.setState(r, 'connected', `pod ${loc.pod.metadata.name} port ${loc.port}`);
+        if (again) this.tryDirectLater(r, loc.pod, loc.port, uid);
         const lost = await this.watchPod(r, t, auth, loc.pod);
         if (lost && !signal.aborted) {
-          const uid = loc.pod.metadata.uid ?? loc.pod.metadata.name;
           this.setCurrent(r, undefined);
           for (const c of r.open) if (c.uid === uid) c.tun?.end({ moveIfUnanswered: true });
           this.setState(r, 'waiting', lost);
@@ -571,10 +582,14 @@ export class ForwardManager {
 
   private setCurrent(r: Running, cur: Current | undefined): void {
     r.current = cur;
+    if (r.directRetry && r.directRetry.uid !== cur?.uid) r.directRetry.stop();
     const key = cur && !cur.direct && !r.life.signal.aborted && useSpdy() ? spareKey(cur) : undefined;
     if (r.spdy && r.spdy.key !== key) {
-      r.spdy.session?.close('the forward moved to another pod');
+      const { key: was, session } = r.spdy;
       r.spdy = undefined;
+      // Same pod, now direct: connections on the session run on, and the last one closes it (accept).
+      const inUse = !!cur?.direct && was === spareKey(cur) && [...r.open].some((c) => c.session === session);
+      if (!inUse) session?.close('the forward moved to another pod');
     }
     if (key && cur) {
       // One SPDY session per pod, opened now so the first connection does not wait for it.
@@ -745,40 +760,80 @@ export class ForwardManager {
 
   /**
    * Puts the forward's NAT rule for this pod into its node container and
-   * checks this host reaches the pod through it. Undefined, with the reason
-   * kept for `forward list`, when the forward must use the API path.
+   * checks this host reaches the pod through it. No address, with the reason
+   * kept for `forward list`, when the forward must use the API path; `again`
+   * when the failure may pass. `signal` aborts when the forward stops (or,
+   * for a background try, moves to another pod).
    */
-  private async directPath(r: Running, pod: PodLike, port: number): Promise<DirectAddress | undefined> {
+  private async directPath(r: Running, pod: PodLike, port: number, signal: AbortSignal): Promise<{ address?: DirectAddress; again: boolean }> {
     if (forcedApi()) {
       await this.uninstall(r);
       r.path = 'api';
       r.pathReason = 'PADDOCK_FORWARD_PATH=api';
-      return undefined;
+      return { again: false };
     }
     let container: string | undefined;
     try {
       const node = await findNode(r.spec.context, { nodeName: pod.spec?.nodeName, hostIp: pod.status?.hostIP, podIp: pod.status?.podIP });
       container = node.container;
-      if (r.noDirect?.container === container && Date.now() < r.noDirect.until) throw new NoDirectPath(r.noDirect.reason);
+      if (r.noDirect?.container === container && Date.now() < r.noDirect.until) throw new NoDirectPath(r.noDirect.reason, true);
       // The pod moved to another node: its old rule goes.
       if (r.installed && r.installed.node.container !== container) await this.uninstall(r);
       r.installed = await installRule(node, r.spec.id, this.owner, pod.status!.podIP!, port);
-      if (r.life.signal.aborted) {
+      // Stopped while the rule went in: stopRunning may already have removed rules, so this one goes here.
+      if (signal.aborted) {
         await this.uninstall(r);
-        return undefined;
+        return { again: false };
       }
       await checkReach(r.installed);
       r.path = 'direct';
       r.pathReason = undefined;
-      return r.installed.address;
+      return { address: r.installed.address, again: false };
     } catch (e) {
       const reason = e instanceof NoDirectPath ? e.message : `direct path failed: ${describe(e)}`;
       if (e instanceof NoDirectPath && e.lasting && container && r.noDirect?.container !== container) r.noDirect = { container, until: Date.now() + NO_DIRECT_MS, reason };
       await this.uninstall(r);
       r.path = 'api';
       r.pathReason = reason;
-      return undefined;
+      return { again: mayPass(e) };
     }
+  }
+
+  /**
+   * Tries the direct path again in the background, 1 s, 2 s, 4 s … 30 s
+   * apart, for a pod served through the API after a failure that may pass
+   * (direct-retry.ts). Once it works, new connections go direct; those on
+   * the API path run on until they end. Ends when the forward stops or moves
+   * to another pod (setCurrent), or at a failure that does not pass.
+   */
+  private tryDirectLater(r: Running, pod: PodLike, port: number, uid: string): void {
+    const ac = new AbortController();
+    const signal = AbortSignal.any([r.life.signal, ac.signal]);
+    const entry: NonNullable<Running['directRetry']> = { uid, active: true, stop: () => ac.abort(), done: Promise.resolve() };
+    const attempt = async () => {
+      const { address, again } = await this.directPath(r, pod, port, signal);
+      if (signal.aborted) return 'give up';
+      this.changed(); // pathReason changed either way
+      if (!address) return again ? 'again' : 'give up';
+      if (r.current?.uid === uid) this.setCurrent(r, { ...r.current, direct: address });
+      return 'done';
+    };
+    entry.done = retryWithBackoff(attempt, signal)
+      .catch(() => false)
+      .then(() => {
+        entry.active = false;
+        this.changed();
+      });
+    r.directRetry = entry;
+  }
+
+  /** Stops the background tries of the direct path and waits until the one under way (if any) is over. */
+  private async endDirectRetry(r: Running): Promise<void> {
+    const d = r.directRetry;
+    if (!d) return;
+    r.directRetry = undefined;
+    d.stop();
+    await d.done;
   }
 
   /** Removes the forward's NAT rule, and stale ones next to it; best effort (the node may be gone): a stale rule is swept by the next forward on that node. */
@@ -807,7 +862,7 @@ export class ForwardManager {
       conn = { uid: cur.uid };
       conn.tun = directTunnel(sock, cur.direct, r.counters, (why) => this.retryDirect(r, conn, why));
     } else if (session) {
-      conn = { uid: cur.uid };
+      conn = { uid: cur.uid, session };
       conn.tun = spdyTunnel(sock, { session, port: cur.port }, r.counters, (why) => this.retrySpdy(r, conn, why));
     } else {
       const taken = r.spares.take(spareKey(cur));
@@ -820,6 +875,9 @@ export class ForwardManager {
     this.changed();
     const res = await conn.tun.done;
     r.open.delete(conn);
+    // The last connection on a session the forward left for the direct path closes it.
+    const left = conn.session;
+    if (left && left !== r.spdy?.session && ![...r.open].some((c) => c.session === left)) left.close('the forward uses the direct path now');
     if (res.error) {
       r.lastError = res.error;
       // The stream never opened: the pod may be gone or the credentials stale; look again now.
