@@ -6,7 +6,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import type { Progress } from '../shared/progress.js';
 import { logsDir } from '../shared/paths.js';
 import { getCluster } from './cluster-state.js';
@@ -39,6 +38,7 @@ const CLUSTER_COMMANDS: [string, string[]][] = [
 ];
 
 export async function exportLogs(runtime: DockerRuntime, cluster: string, outDir: string | undefined, progress: Progress): Promise<ExportedLogs> {
+  const { execa } = await import('execa'); // loaded on use: ~80 ms of every command's start
   const summary = await getCluster(runtime, cluster);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const dir = path.resolve(outDir ?? path.join(process.cwd(), `paddock-logs-${cluster}-${stamp}`));

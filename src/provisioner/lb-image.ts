@@ -7,7 +7,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { ErrorCodes, PaddockError } from '../shared/errors.js';
 import type { Progress } from '../shared/progress.js';
 import { hashTree } from './build-cache.js';
@@ -21,6 +20,7 @@ export async function lbImageTag(): Promise<string> {
 }
 
 export async function ensureLbImage(runtime: DockerRuntime, progress?: Progress): Promise<string> {
+  const { execa } = await import('execa'); // loaded on use: ~80 ms of every command's start
   const tag = await lbImageTag();
   if (await runtime.imageExists(tag)) return tag;
   progress?.log(`building ${tag} from images/lb`);

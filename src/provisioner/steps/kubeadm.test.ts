@@ -1,6 +1,6 @@
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { discoveryKubeconfig, fastCoreDns, pointKubeletConfAtRotatedCert, workerKubeletFiles } from './kubeadm.js';
+import { discoveryKubeconfig, fastCoreDns, pointKubeletConfAtRotatedCert, workerKubeletFiles, workerKubeletStartConfig } from './kubeadm.js';
 
 const printed = `apiVersion: apps/v1
 kind: Deployment
@@ -91,5 +91,63 @@ describe('kubelet.conf and discovery files', () => {
     expect(out.clusters[0]).toEqual({ name: 'dev', cluster: { server: 'https://dev-control-plane:6443', 'certificate-authority-data': Buffer.from('PEM').toString('base64') } });
     expect(out.users[0]).toEqual({ name: 'discovery', user: {} });
     expect(out['current-context']).toBe('discovery');
+  });
+});
+
+describe("a worker's kubelet started without kubeadm join", () => {
+  const cluster = `apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+clusterName: dev
+---
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: InitConfiguration
+nodeRegistration: {name: dev-control-plane}
+---
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+cgroupDriver: systemd
+`;
+  const worker = (registration: string, extra = '') => `apiVersion: kubeadm.k8s.io/v1beta4
+kind: JoinConfiguration
+discovery: {file: {kubeConfigPath: /kind/discovery.conf}}
+nodeRegistration: ${registration}
+${extra}---
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+maxPods: 7
+`;
+  const docsOf = (text: string) => yaml.loadAll(text) as any[];
+
+  it("takes the worker's registration and the first node's cluster documents", () => {
+    const docs = docsOf(workerKubeletStartConfig(worker("{name: dev-worker, kubeletExtraArgs: [{name: node-labels, value: 'tier=web'}]}", 'patches: {directory: /kind/patches}\n'), cluster, '172.18.0.3'));
+    expect(docs.map((d) => d.kind)).toEqual(['InitConfiguration', 'ClusterConfiguration', 'KubeletConfiguration']);
+    expect(docs[0]).toEqual({
+      apiVersion: 'kubeadm.k8s.io/v1beta4',
+      kind: 'InitConfiguration',
+      localAPIEndpoint: { advertiseAddress: '172.18.0.3', bindPort: 6443 },
+      // No taints: InitConfiguration would default to the control plane's.
+      nodeRegistration: { name: 'dev-worker', kubeletExtraArgs: [{ name: 'node-labels', value: 'tier=web' }], taints: [] },
+      patches: { directory: '/kind/patches' },
+    });
+    // The cluster's kubelet configuration, as join downloads it; not the worker document's.
+    expect(docs[2]).toEqual({ apiVersion: 'kubelet.config.k8s.io/v1beta1', kind: 'KubeletConfiguration', cgroupDriver: 'systemd', authentication: { x509: { clientCAFile: '/etc/kubernetes/pki/ca.crt' } } });
+    // The CA without its key would look like an external CA to kubeadm.
+    expect(docs[1].certificatesDir).toBe('/kind/kubelet-start-pki');
+  });
+
+  it("passes the worker's taints as the kubelet flag kubeadm join writes, in either kubeletExtraArgs form", () => {
+    const list = docsOf(workerKubeletStartConfig(worker('{name: w, taints: [{key: dedicated, value: backend, effect: NoSchedule}, {key: gpu, effect: NoExecute}]}'), cluster, '10.0.0.2'));
+    expect(list[0].nodeRegistration.kubeletExtraArgs).toEqual([{ name: 'register-with-taints', value: 'dedicated=backend:NoSchedule,gpu:NoExecute' }]);
+    expect(list[0].nodeRegistration.taints).toEqual([]);
+    const map = docsOf(workerKubeletStartConfig(worker("{name: w, kubeletExtraArgs: {node-ip: '10.0.0.2'}, taints: [{key: a, effect: NoSchedule}]}"), cluster, '10.0.0.2'));
+    expect(map[0].nodeRegistration.kubeletExtraArgs).toEqual({ 'node-ip': '10.0.0.2', 'register-with-taints': 'a:NoSchedule' });
+    // A flag the user set wins.
+    const own = docsOf(workerKubeletStartConfig(worker("{name: w, kubeletExtraArgs: [{name: register-with-taints, value: 'x:NoSchedule'}], taints: [{key: a, effect: NoSchedule}]}"), cluster, '10.0.0.2'));
+    expect(own[0].nodeRegistration.kubeletExtraArgs).toEqual([{ name: 'register-with-taints', value: 'x:NoSchedule' }]);
+  });
+
+  it('keeps a CA path the cluster configuration names', () => {
+    const docs = docsOf(workerKubeletStartConfig(worker('{name: w}'), cluster.replace('clusterName: dev', 'clusterName: dev\ncertificatesDir: /etc/pki/k8s'), '10.0.0.2'));
+    expect(docs[2].authentication.x509.clientCAFile).toBe('/etc/pki/k8s/ca.crt');
   });
 });

@@ -114,6 +114,8 @@ export const kubeadmInitStep: Step = {
           ctx.state.addonManifests.catch(() => {}); // awaited by the apply
           // Certificates exist: what joining nodes need is made and written now.
           if (CERTS_MADE.test(line) && ctx.plan.nodes.length > 1) prepareJoins(ctx);
+          // The API server answers: workers' kubelets start (see startWorkers).
+          if (API_ANSWERS.test(line) && ctx.plan.nodes.length > 1) startWorkers(ctx);
           // Once cluster-info exists (the bootstrap token and its RBAC come
           // before it) joins can start: they overlap kubeadm's last phases.
           // Without the line, everything starts after init.
@@ -137,6 +139,9 @@ export const kubeadmInitStep: Step = {
     ctx.state.adminKubeconfig = admin;
   },
 };
+
+/** kubeadm's --v=1 line when the API server first answered it (admin.conf's group has no binding yet). */
+const API_ANSWERS = /ClusterRoleBinding for the kubeadm:cluster-admins Group by using super-admin\.conf/;
 
 /** kubeadm's first line after its certificate phase (the CA exists from then on). */
 const CERTS_MADE = /^\[kubeconfig\] Using kubeconfig folder/;
@@ -166,6 +171,9 @@ const CLUSTER_INFO_CREATED = /RBAC rules for exposing the cluster-info ConfigMap
 
 const KUBELET_CONF = '/etc/kubernetes/kubelet.conf';
 const KUBELET_PKI_DIR = '/var/lib/kubelet/pki';
+const CA_PATH = '/etc/kubernetes/pki/ca.crt';
+/** Where kubeadm looks for certificates when it only starts a worker's kubelet: nothing there. */
+const KUBELET_START_PKI = '/kind/kubelet-start-pki';
 const KUBELET_CLIENT_PEM = `${KUBELET_PKI_DIR}/kubelet-client-current.pem`;
 
 /**
@@ -331,11 +339,14 @@ function prepareJoins(ctx: CreateContext): Map<string, Promise<void>> {
       const p = (async () => {
         const [{ caPem, kubeletConfs }] = await Promise.all([credentials, ctx.state.nodeStarts?.get(node.name)]);
         const kubeletConf = kubeletConfs.get(node.name);
-        const files = [
-          { path: DISCOVERY_KUBECONFIG_PATH, content: discoveryKubeconfig(ctx.plan.name, `https://${controlPlaneEndpoint(ctx)}`, caPem) },
-          ...nodeFiles(ctx, node),
-          ...(kubeletConf ? workerKubeletFiles(kubeletConf) : []),
-        ];
+        const files = kubeletConf
+          ? [
+              { path: CA_PATH, content: caPem },
+              { path: KUBEADM_CONFIG_PATH, content: workerKubeletStartConfig(renderNodeConfig(ctx, node), renderNodeConfig(ctx, first), ctx.state.ips.get(node.name)!) },
+              { path: '/etc/default/kubelet', content: KUBELET_ENV },
+              ...workerKubeletFiles(kubeletConf),
+            ]
+          : [{ path: DISCOVERY_KUBECONFIG_PATH, content: discoveryKubeconfig(ctx.plan.name, `https://${controlPlaneEndpoint(ctx)}`, caPem) }, ...nodeFiles(ctx, node)];
         const r = await ctx.exec.run(node.name, writeFilesThen(files, AWAIT_CONTAINERD), { logAs: describeWrite(files, 'await containerd'), allowFailure: true });
         if (r.exitCode === CONTAINERD_TIMEOUT_EXIT) throw await containerdFailure(ctx, node.name, `containerd answering in ${node.name}`, r.stderr);
         if (r.exitCode !== 0) throw new PaddockError(ErrorCodes.DOCKER_FAILED, `writing the join configuration to ${node.name} failed (exit ${r.exitCode})`, { output: (r.stdout + r.stderr).trim() });
@@ -350,11 +361,77 @@ function prepareJoins(ctx: CreateContext): Map<string, Promise<void>> {
 
 async function join(ctx: CreateContext, node: NodePlan): Promise<void> {
   await prepareJoins(ctx).get(node.name);
+  // A worker with its certificate needs only its kubelet started (see workerKubeletStartConfig).
+  const cmd = node.role === 'worker' ? ['kubeadm', 'init', 'phase', 'kubelet-start', `--config=${KUBEADM_CONFIG_PATH}`, '--v=1'] : ['kubeadm', 'join', `--config=${KUBEADM_CONFIG_PATH}`, '--v=1'];
   try {
-    await ctx.exec.run(node.name, ['kubeadm', 'join', `--config=${KUBEADM_CONFIG_PATH}`, '--v=1'], { stepId: 'join', errorCode: ErrorCodes.KUBEADM_FAILED });
+    await ctx.exec.run(node.name, cmd, { stepId: 'join', errorCode: ErrorCodes.KUBEADM_FAILED });
   } catch (e) {
-    throw await kubeadmFailure(ctx, node.name, e, 'kubeadm join');
+    throw await kubeadmFailure(ctx, node.name, e, node.role === 'worker' ? 'starting the kubelet (kubeadm init phase kubelet-start)' : 'kubeadm join');
   }
+}
+
+/**
+ * What `kubeadm join` does on a worker that already has its certificate:
+ * write the kubelet's configuration (the cluster's, which join downloads
+ * from the kubelet-config ConfigMap), its flags from the node's
+ * registration, and start it. `kubeadm init phase kubelet-start` does that
+ * offline, from an InitConfiguration carrying the worker's registration
+ * (name, kubelet arguments, patches, as the worker's JoinConfiguration has
+ * them after the config's patches) next to the first node's cluster
+ * documents. It needs no API server, so the kubelet starts ~1 s sooner
+ * than through join's discovery and downloads, and can start as soon as
+ * the API server answers. Taints go in as the kubelet flag join would have
+ * written (init leaves them to its mark-control-plane phase).
+ */
+export function workerKubeletStartConfig(workerConfig: string, clusterConfig: string, nodeIp: string): string {
+  const docs = (text: string) => yaml.loadAll(text).filter((d): d is Record<string, any> => !!d && typeof d === 'object');
+  const join = docs(workerConfig).find((d) => d.kind === 'JoinConfiguration');
+  if (!join) throw new PaddockError(ErrorCodes.INTERNAL, "a worker's kubeadm config has no JoinConfiguration");
+  const registration = { ...(join.nodeRegistration ?? {}) };
+  const taints: Array<{ key: string; value?: string; effect: string }> = registration.taints ?? [];
+  // InitConfiguration defaults missing taints to the control plane's; a worker has none unless asked.
+  registration.taints = [];
+  if (taints.length > 0) registration.kubeletExtraArgs = withArg(registration.kubeletExtraArgs, 'register-with-taints', taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join(','));
+  const init = {
+    apiVersion: join.apiVersion,
+    kind: 'InitConfiguration',
+    localAPIEndpoint: { advertiseAddress: nodeIp, bindPort: 6443 },
+    nodeRegistration: registration,
+    ...(join.patches ? { patches: join.patches } : {}),
+  };
+  const cluster = docs(clusterConfig).filter((d) => d.kind !== 'InitConfiguration' && d.kind !== 'JoinConfiguration');
+  // The worker holds the cluster's CA certificate without its key: kubeadm
+  // would take that for an external CA and ask for every other certificate.
+  // It looks in an empty folder instead, and the kubelet is told the CA's
+  // path kubeadm would have given it.
+  const clusterDoc = cluster.find((d) => d.kind === 'ClusterConfiguration');
+  const kubelet = cluster.find((d) => d.kind === 'KubeletConfiguration');
+  if (clusterDoc && kubelet) {
+    const caFile = `${clusterDoc.certificatesDir ?? '/etc/kubernetes/pki'}/ca.crt`;
+    clusterDoc.certificatesDir = KUBELET_START_PKI;
+    kubelet.authentication = { ...kubelet.authentication, x509: { clientCAFile: caFile, ...kubelet.authentication?.x509 } };
+  }
+  return [init, ...cluster].map((d) => yaml.dump(d, { lineWidth: -1, noRefs: true })).join('---\n');
+}
+
+/** kubeletExtraArgs (v1beta4's list or v1beta3's map) with one more argument, unless the user set it. */
+function withArg(extra: unknown, name: string, value: string): unknown {
+  if (Array.isArray(extra)) return extra.some((a) => a?.name === name) ? extra : [...extra, { name, value }];
+  if (extra && typeof extra === 'object') return name in extra ? extra : { ...extra, [name]: value };
+  return [{ name, value }];
+}
+
+/**
+ * Starts the workers' kubelets (once), in parallel. A kubelet with its node
+ * certificate needs no bootstrap token or RBAC rule (the node authorizer
+ * has its rules built in), so they start as soon as the API server answers.
+ */
+function startWorkers(ctx: CreateContext): Promise<void> {
+  if (ctx.state.workerJoins) return ctx.state.workerJoins;
+  const workers = ctx.plan.nodes.filter((n) => n.role === 'worker');
+  ctx.state.workerJoins = Promise.all(workers.map((w) => join(ctx, w))).then(() => undefined);
+  ctx.state.workerJoins.catch(() => {}); // awaited by the join step
+  return ctx.state.workerJoins;
 }
 
 /** Starts every join (once); failures surface in the join step. */
@@ -362,10 +439,8 @@ function startJoins(ctx: CreateContext): Promise<void> {
   if (ctx.state.joins) return ctx.state.joins;
   const first = ctx.bootstrapNode();
   const controlPlanes = ctx.plan.nodes.filter((n) => n.role === 'control-plane' && n !== first);
-  const workers = ctx.plan.nodes.filter((n) => n.role === 'worker');
-  // Workers join in parallel from the start; control planes one at a time,
-  // since etcd admits one new member at a time.
-  const workerJoins = Promise.all(workers.map((w) => join(ctx, w)));
+  const workerJoins = startWorkers(ctx);
+  // Control planes join one at a time, since etcd admits one new member at a time.
   const cpJoins = (async () => {
     for (const cp of controlPlanes) await join(ctx, cp);
   })();

@@ -28,6 +28,8 @@ export interface CreateState {
   nodeUps?: Map<string, Promise<void>>;
   /** Each joining node's files written and containerd answering (steps/kubeadm.ts prepareJoins). */
   joinPrep?: Map<string, Promise<void>>;
+  /** The workers' kubelets started (steps/kubeadm.ts startWorkers). */
+  workerJoins?: Promise<void>;
   /** The joins of the other nodes, started as soon as kubeadm init made them possible. */
   joins?: Promise<void>;
   /** Pod network, storage and CoreDNS manifests, read while kubeadm init runs. */
