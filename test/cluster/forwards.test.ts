@@ -129,8 +129,12 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
     const pod = (await readyPods())[0]!.metadata!.name!;
     expect(await waitFor('svc/ forward answers', 30_000, () => answer(svcPort))).toBe(pod);
     expect(await waitFor('deploy/ forward answers', 30_000, () => answer(deployPort))).toBe(pod);
-    // Another process (this `forward list`) sees the live state of the forwards the foreground process holds.
-    const list = JSON.parse((await sb.paddock(['forward', 'list', '-o', 'json'])).stdout) as ForwardInfo[];
+    // Another process (this `forward list`) sees the live state of the forwards the foreground process holds,
+    // as that process publishes it (up to 300 ms after a change, more on a busy host).
+    const list = await waitFor('`forward list` to show both forwards connected', 10_000, async () => {
+      const l = JSON.parse((await sb.paddock(['forward', 'list', '-o', 'json'])).stdout) as ForwardInfo[];
+      return l.every((f) => f.state === 'connected') && l;
+    });
     expect(list.find((f) => f.id === 'deploy-web-http')?.localPort).toBe(deployPort);
     expect(list.map((f) => [f.id, f.state, f.pod, f.heldBy, f.path])).toEqual([
       ['svc-web-80', 'connected', pod, fg.pid, 'direct'],
@@ -444,6 +448,35 @@ describeIf('cluster', await clusterUnavailableReason())('port-forwards and proxy
       await execa('docker', ['exec', node, 'sh', '-c', 'iptables -t nat -D PREROUTING -j PADDOCK-FWD; iptables -t nat -X PADDOCK-FWD'], { reject: false });
     }
     expect(await nodeRules()).toEqual([]);
+  });
+
+  it('direct path: a probe that gets no answer through the rule (pod not reachable yet) serves through the API, and the forward moves to the direct path once the pod answers', async () => {
+    const pod = (await readyPods())[0]!;
+    // The node drops what the rule sends to the pod, as while a pod's sandbox is not back after a cluster start.
+    const drop = ['FORWARD', '-d', `${pod.status!.podIP!}/32`, '-p', 'tcp', '--dport', '8080', '-j', 'DROP'];
+    await execa('docker', ['exec', node, 'iptables', '-I', ...drop]);
+    const m = new ForwardManager({ store: fileForwardStore(path.join(sb.dir, 'retry-forwards.json')) });
+    let dropped = true;
+    try {
+      const f = await m.add({ context, target: 'deploy/web', namespace: 'default', localPort: 0, remotePort: 8080 });
+      const started = await m.start(f.id);
+      expect(started.path, started.pathReason).toBe('api');
+      expect(started.pathReason).toMatch(/did not answer through node .*; trying the direct path again$/);
+      expect(await answer(f.localPort)).toBe(pod.metadata!.name);
+      await execa('docker', ['exec', node, 'iptables', '-D', ...drop]);
+      dropped = false;
+      let last = started;
+      await waitFor('the forward to move to the direct path', 30_000, async () => (last = await m.get(f.id)).path === 'direct').catch((e: Error) => {
+        throw new Error(`${e.message}; path ${last.path}: ${last.pathReason ?? 'no reason given'}`);
+      });
+      expect(await answer(f.localPort)).toBe(pod.metadata!.name);
+      expect((await nodeRules()).filter((l) => l.startsWith('-A PADDOCK-FWD'))).toHaveLength(1);
+      await m.stop(f.id);
+      expect(await nodeRules()).toEqual([]);
+    } finally {
+      await m.dispose();
+      if (dropped) await execa('docker', ['exec', node, 'iptables', '-D', ...drop], { reject: false });
+    }
   });
 
   it('a forward held across `paddock stop` and `paddock start` of its cluster comes back by itself', async () => {
