@@ -6,6 +6,7 @@
  * stay on the slower API path until the pod changes.
  */
 import { NoDirectPath } from './direct.js';
+import { sleep } from '../../shared/sleep.js';
 
 const FIRST_MS = 1000;
 const MAX_MS = 30_000;
@@ -21,17 +22,6 @@ export function mayPass(e: unknown): boolean {
 }
 
 export type Outcome = 'done' | 'again' | 'give up';
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * Waits, calls `attempt`, and again after a longer wait while it answers

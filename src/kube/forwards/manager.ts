@@ -33,6 +33,7 @@ import { mayPass, retryWithBackoff } from './direct-retry.js';
 import type { Owner } from './direct-rules.js';
 import { SpdySession } from './spdy.js';
 import { spdyTunnel, type SpdyTarget } from './spdy-tunnel.js';
+import { sleep } from '../../shared/sleep.js';
 
 type State = ForwardInfo['state'];
 
@@ -124,18 +125,6 @@ export interface ForwardManagerOptions {
   /** Streams opened ahead of connections (spares.ts); size 0 turns them off. */
   spares?: SparePoolOptions;
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 function describe(e: unknown): string {
   if (e instanceof PaddockError) return e.remedy ? `${e.message} (${e.remedy})` : e.message;

@@ -12,33 +12,12 @@ import type { ContextTarget } from '../client.js';
 import { SpdySession } from './spdy.js';
 import { spdyTunnel, type SpdyTarget } from './spdy-tunnel.js';
 import type { Tunnel } from './tunnel.js';
+import { dataFrame, parseHeaders } from './spdy-testkit.js';
 
 const closers: (() => void)[] = [];
 afterEach(() => {
   for (const c of closers.splice(0)) c();
 });
-
-function headers(raw: Buffer): Record<string, string> {
-  const out: Record<string, string> = {};
-  let o = 4;
-  for (let i = 0; i < raw.readUInt32BE(0); i++) {
-    const kl = raw.readUInt32BE(o);
-    const k = raw.subarray(o + 4, o + 4 + kl).toString();
-    o += 4 + kl;
-    const vl = raw.readUInt32BE(o);
-    out[k] = raw.subarray(o + 4, o + 4 + vl).toString();
-    o += 4 + vl;
-  }
-  return out;
-}
-
-function dataFrame(id: number, flags: number, body: Buffer): Buffer {
-  const h = Buffer.alloc(8);
-  h.writeUInt32BE(id, 0);
-  h.writeUInt32BE(body.length, 4);
-  h[4] = flags;
-  return Buffer.concat([h, body]);
-}
 
 /** A pod behind a SPDY portforward endpoint: each data stream gets `<name> got <what the client sent>` once the client paused 50 ms, then FIN. */
 async function spdyPod(name: string): Promise<ContextTarget> {
@@ -67,7 +46,7 @@ async function spdyPod(name: string): Promise<ContextTarget> {
           inflate.write(body.subarray(10));
           inflate.flush(zlib.constants.Z_SYNC_FLUSH, () => {
             const out = inflate.read() as Buffer | null;
-            if (out && headers(out).streamtype === 'data') dataStreams.add(sid);
+            if (out && parseHeaders(out).streamtype === 'data') dataStreams.add(sid);
           });
         } else if (!control && body.length) {
           got.set(id, (got.get(id) ?? '') + body.toString());

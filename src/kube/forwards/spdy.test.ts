@@ -9,6 +9,7 @@ import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { headerBlock, SpdySession } from './spdy.js';
 import type { ContextTarget } from '../client.js';
+import { dataFrame, parseHeaders } from './spdy-testkit.js';
 
 interface Frame {
   control: boolean;
@@ -22,20 +23,6 @@ const servers: http.Server[] = [];
 afterEach(() => {
   for (const s of servers.splice(0)) s.close();
 });
-
-function parseHeaders(raw: Buffer): Record<string, string> {
-  const out: Record<string, string> = {};
-  let o = 4;
-  for (let i = 0; i < raw.readUInt32BE(0); i++) {
-    const kl = raw.readUInt32BE(o);
-    const k = raw.subarray(o + 4, o + 4 + kl).toString();
-    o += 4 + kl;
-    const vl = raw.readUInt32BE(o);
-    out[k] = raw.subarray(o + 4, o + 4 + vl).toString();
-    o += 4 + vl;
-  }
-  return out;
-}
 
 /** An upgrade endpoint that records the client's frames and hands its socket to `serve`. */
 async function spdyServer(serve: (sock: net.Socket, frames: Frame[], seen: { headers: Record<string, string>[]; request?: http.IncomingMessage }) => void) {
@@ -83,13 +70,6 @@ function ctl(type: number, flags: number, body: Buffer): Buffer {
   h[4] = flags;
   return Buffer.concat([h, body]);
 }
-function data(id: number, flags: number, body: Buffer): Buffer {
-  const h = Buffer.alloc(8);
-  h.writeUInt32BE(id, 0);
-  h.writeUInt32BE(body.length, 4);
-  h[4] = flags;
-  return Buffer.concat([h, body]);
-}
 const u32 = (...n: number[]) => Buffer.concat(n.map((x) => { const b = Buffer.alloc(4); b.writeUInt32BE(x); return b; }));
 const until = async (ok: () => boolean) => {
   for (let i = 0; i < 1000 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
@@ -123,7 +103,7 @@ describe('SpdySession', () => {
     expect(frames.find((f) => !f.control && f.id === 3)!.body.toString()).toBe('GET /');
     expect(b.data.id).toBe(7);
     // The pod answers (in a frame split over two TCP writes), then ends its side.
-    const answer = data(3, 1, Buffer.from('hello'));
+    const answer = dataFrame(3, 1, Buffer.from('hello'));
     server.write(answer.subarray(0, 6));
     await new Promise((r) => setTimeout(r, 20));
     server.write(answer.subarray(6));
@@ -140,7 +120,7 @@ describe('SpdySession', () => {
     let n = 0;
     d.onData = (b) => void (n += b.length);
     server.write(ctl(6, 0, u32(2)));
-    server.write(data(3, 0, Buffer.alloc(40_000)));
+    server.write(dataFrame(3, 0, Buffer.alloc(40_000)));
     await until(() => n === 40_000 && frames.some((f) => f.control && f.type === 6));
     expect(frames.find((f) => f.control && f.type === 6)!.body.readUInt32BE(0)).toBe(2);
     const updates = frames.filter((f) => f.control && f.type === 9).map((f) => [f.body.readUInt32BE(0), f.body.readUInt32BE(4)]);
