@@ -6,13 +6,12 @@
  */
 import http from 'node:http';
 import net from 'node:net';
-import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ContextTarget } from '../client.js';
 import { SpdySession } from './spdy.js';
 import { spdyTunnel, type SpdyTarget } from './spdy-tunnel.js';
 import type { Tunnel } from './tunnel.js';
-import { dataFrame, parseHeaders } from './spdy-testkit.js';
+import { dataFrame, readFrames } from './spdy-testkit.js';
 
 const closers: (() => void)[] = [];
 afterEach(() => {
@@ -25,41 +24,26 @@ async function spdyPod(name: string): Promise<ContextTarget> {
   srv.on('upgrade', (_req: http.IncomingMessage, sock: net.Socket) => {
     sock.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n\r\n');
     sock.on('error', () => undefined);
-    const inflate = zlib.createInflate();
     const dataStreams = new Set<number>();
     const got = new Map<number, string>();
     const timers = new Map<number, NodeJS.Timeout>();
-    let buf = Buffer.alloc(0);
-    sock.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      while (buf.length >= 8) {
-        const len = buf.readUInt32BE(4) & 0xffffff;
-        if (buf.length < 8 + len) break;
-        const control = (buf[0]! & 0x80) !== 0;
-        const type = control ? buf.readUInt16BE(2) : 0;
-        const body = buf.subarray(8, 8 + len);
-        const id = control ? 0 : buf.readUInt32BE(0) & 0x7fffffff;
-        buf = buf.subarray(8 + len);
-        if (control && type === 1) {
-          const sid = body.readUInt32BE(0) & 0x7fffffff;
-          // One inflate stream across the session's header blocks, each ended with a sync flush.
-          inflate.write(body.subarray(10));
-          inflate.flush(zlib.constants.Z_SYNC_FLUSH, () => {
-            const out = inflate.read() as Buffer | null;
-            if (out && parseHeaders(out).streamtype === 'data') dataStreams.add(sid);
-          });
-        } else if (!control && body.length) {
-          got.set(id, (got.get(id) ?? '') + body.toString());
-          clearTimeout(timers.get(id));
-          timers.set(
-            id,
-            setTimeout(() => {
-              if (dataStreams.has(id) && !sock.destroyed) sock.write(dataFrame(id, 1, Buffer.from(`${name} got ${got.get(id)}`)));
-            }, 50),
-          );
-        }
-      }
-    });
+    readFrames(
+      sock,
+      (f) => {
+        if (f.control || !f.body.length) return;
+        got.set(f.id, (got.get(f.id) ?? '') + f.body.toString());
+        clearTimeout(timers.get(f.id));
+        timers.set(
+          f.id,
+          setTimeout(() => {
+            if (dataStreams.has(f.id) && !sock.destroyed) sock.write(dataFrame(f.id, 1, Buffer.from(`${name} got ${got.get(f.id)}`)));
+          }, 50),
+        );
+      },
+      (id, headers) => {
+        if (headers.streamtype === 'data') dataStreams.add(id);
+      },
+    );
     closers.push(() => {
       for (const t of timers.values()) clearTimeout(t);
       sock.destroy();

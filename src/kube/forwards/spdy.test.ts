@@ -5,19 +5,11 @@
  */
 import http from 'node:http';
 import type net from 'node:net';
-import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { headerBlock, SpdySession } from './spdy.js';
 import type { ContextTarget } from '../client.js';
-import { dataFrame, parseHeaders } from './spdy-testkit.js';
+import { dataFrame, readFrames, type Frame } from './spdy-testkit.js';
 
-interface Frame {
-  control: boolean;
-  type: number;
-  id: number;
-  flags: number;
-  body: Buffer;
-}
 
 const servers: http.Server[] = [];
 afterEach(() => {
@@ -32,28 +24,7 @@ async function spdyServer(serve: (sock: net.Socket, frames: Frame[], seen: { hea
   srv.on('upgrade', (req: http.IncomingMessage, sock: net.Socket) => {
     seen.request = req;
     sock.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n\r\n');
-    const inflate = zlib.createInflate();
-    let buf = Buffer.alloc(0);
-    sock.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      while (buf.length >= 8) {
-        const len = buf.readUInt32BE(4) & 0xffffff;
-        if (buf.length < 8 + len) break;
-        const control = (buf[0]! & 0x80) !== 0;
-        const f: Frame = { control, type: control ? buf.readUInt16BE(2) : 0, id: control ? 0 : buf.readUInt32BE(0), flags: buf[4]!, body: buf.subarray(8, 8 + len) };
-        buf = buf.subarray(8 + len);
-        if (f.control && f.type === 1) {
-          f.id = f.body.readUInt32BE(0);
-          // One inflate stream across header blocks, each ended with a sync flush.
-          inflate.write(f.body.subarray(10));
-          inflate.flush(zlib.constants.Z_SYNC_FLUSH, () => {
-            const out = inflate.read() as Buffer | null;
-            if (out) seen.headers.push(parseHeaders(out));
-          });
-        }
-        frames.push(f);
-      }
-    });
+    readFrames(sock, (f) => frames.push(f), (_id, headers) => seen.headers.push(headers));
     serve(sock, frames, seen);
   });
   servers.push(srv);
