@@ -56,7 +56,14 @@ export async function exportLogs(runtime: DockerRuntime, cluster: string, outDir
         fs.writeFileSync(path.join(nodeDir, 'docker-logs.txt'), dockerLogs);
         if (n.status !== 'running' || n.role === 'load-balancer') return;
         for (const [file, cmd] of NODE_COMMANDS) {
-          const r = await runtime.exec(n.name, cmd).catch((e: Error) => ({ exitCode: -1, stdout: '', stderr: e.message }));
+          let r = { exitCode: -1, stdout: '', stderr: '' };
+          // Just after a node (re)started its journal can still be empty for a
+          // unit whose start is on the way: ask again for a few seconds.
+          for (let attempt = 0; attempt < 5; attempt++) {
+            r = await runtime.exec(n.name, cmd).catch((e: Error) => ({ exitCode: -1, stdout: '', stderr: e.message }));
+            if (cmd[0] !== 'journalctl' || !/^-- No entries --\s*$/.test(r.stdout)) break;
+            await new Promise((res) => setTimeout(res, 1000));
+          }
           fs.writeFileSync(path.join(nodeDir, file), r.stdout + (r.exitCode !== 0 ? `\n[exit ${r.exitCode}] ${r.stderr}` : ''));
         }
         // Static-pod and container logs, as the kubelet keeps them.

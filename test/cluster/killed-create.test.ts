@@ -36,8 +36,10 @@ const running = async (container: string, cmd: string[]) => (await execa('docker
 async function anonymousVolumes(cluster: string): Promise<string[]> {
   const ids = (await execa('docker', ['ps', '-aq', '--filter', `label=io.paddock.cluster=${cluster}`])).stdout.split('\n').filter(Boolean);
   if (!ids.length) return [];
-  const out = await execa('docker', ['inspect', '-f', '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}} {{end}}{{end}}', ...ids]);
-  return out.stdout.split(/\s+/).filter(Boolean);
+  // A container whose create request died with the killed process may still
+  // be rolled back by the engine between the listing and the inspect: skip it.
+  const outs = await Promise.all(ids.map((id) => execa('docker', ['inspect', '-f', '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}} {{end}}{{end}}', id], { reject: false })));
+  return outs.flatMap((o) => (o.exitCode === 0 ? o.stdout.split(/\s+/).filter(Boolean) : []));
 }
 
 async function killAndCheck(name: string, child: ResultPromise, output: () => string): Promise<void> {

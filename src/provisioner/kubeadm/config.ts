@@ -98,8 +98,12 @@ export function renderKubeadmDocs(d: KubeadmNodeData): Doc[] {
     // Each controller gets its own service-account client at start-up; at the
     // default 20 QPS those requests alone took ~4 s before the node-ipam and
     // DaemonSet controllers ran (measured: node Ready 2-3 s sooner).
+    // A new node carries the not-ready NoExecute taint until the node
+    // lifecycle controller's next health pass after it is Ready: every 5 s by
+    // default, so a cluster Ready in seconds still had it; 1 s costs little
+    // with a handful of nodes.
     controllerManager: {
-      extraArgs: args({ ...fgArg, 'bind-address': '127.0.0.1', 'kube-api-qps': '200', 'kube-api-burst': '400', ...(d.ha ? {} : { 'leader-elect': 'false' }) }),
+      extraArgs: args({ ...fgArg, 'bind-address': '127.0.0.1', 'kube-api-qps': '200', 'kube-api-burst': '400', 'node-monitor-period': '1s', ...(d.ha ? {} : { 'leader-elect': 'false' }) }),
       extraEnvs: LAPTOP_GO_ENV,
     },
     scheduler: { extraArgs: args({ ...fgArg, 'bind-address': '127.0.0.1', ...(d.ha ? {} : { 'leader-elect': 'false' }) }), extraEnvs: LAPTOP_GO_ENV },

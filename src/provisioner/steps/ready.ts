@@ -16,6 +16,15 @@ interface Readiness {
   notReady: string[];
 }
 
+/**
+ * Ready, and rid of the not-ready taints: a node that just turned Ready
+ * keeps them until the controller manager's next pass, and pods that do not
+ * tolerate them are not scheduled there meanwhile.
+ */
+export function schedulable(n: k8s.V1Node): boolean {
+  return !!n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && !n.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/not-ready');
+}
+
 async function readiness(core: k8s.CoreV1Api, apps: k8s.AppsV1Api, wantedNodes: number): Promise<Readiness> {
   const [nodes, dns] = await Promise.all([
     core.listNode(),
@@ -24,7 +33,7 @@ async function readiness(core: k8s.CoreV1Api, apps: k8s.AppsV1Api, wantedNodes: 
   const notReady: string[] = [];
   let ready = 0;
   for (const n of nodes.items) {
-    if (n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) ready++;
+    if (schedulable(n)) ready++;
     else notReady.push(n.metadata?.name ?? '?');
   }
   const corednsReady = !!dns && (dns.status?.readyReplicas ?? 0) >= 1 && !!dns.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True');
