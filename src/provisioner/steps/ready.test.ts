@@ -10,8 +10,11 @@ describe('a node counts as ready for the create', () => {
     expect(schedulable(node('True', [{ key: 'dedicated', value: 'backend', effect: 'NoSchedule' }]))).toBe(true);
   });
 
-  it('not while the controller manager has not yet removed a not-ready taint, or before Ready', () => {
-    expect(schedulable(node('True', [{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' }]))).toBe(false);
+  it('even while the not-ready NoExecute taint waits for the next health pass: every pod tolerates it for 300 s', () => {
+    expect(schedulable(node('True', [{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' }]))).toBe(true);
+  });
+
+  it('not while the controller manager has not yet removed the not-ready NoSchedule taint, or before Ready', () => {
     expect(schedulable(node('True', [{ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }]))).toBe(false);
     expect(schedulable(node('False'))).toBe(false);
   });

@@ -17,12 +17,14 @@ interface Readiness {
 }
 
 /**
- * Ready, and rid of the not-ready taints: a node that just turned Ready
- * keeps them until the controller manager's next pass, and pods that do not
- * tolerate them are not scheduled there meanwhile.
+ * Ready, and rid of the not-ready NoSchedule taint (a node that just turned
+ * Ready keeps it until the controller manager sees it; pods are not
+ * scheduled there meanwhile). Its NoExecute twin, removed at the controller
+ * manager's next health pass, is tolerated by every pod for 300 s (the
+ * DefaultTolerationSeconds admission), so it does not hold up a create.
  */
 export function schedulable(n: k8s.V1Node): boolean {
-  return !!n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && !n.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/not-ready');
+  return !!n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && !n.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/not-ready' && t.effect === 'NoSchedule');
 }
 
 async function readiness(core: k8s.CoreV1Api, apps: k8s.AppsV1Api, wantedNodes: number): Promise<Readiness> {
