@@ -17,6 +17,7 @@ export const createNodesStep: Step = {
     const lbImage = plan.loadBalancer ? await ensureLbImage(runtime, ctx.progress) : undefined;
     let network = await ensurePaddockNetwork(runtime);
     state.network = network;
+    ctx.exec.note(`network ${network.name} ready`);
     const wanted = plan.nodes.length + (plan.loadBalancer ? 1 : 0);
     // Fixed ports: Docker re-picks port 0 mappings on every restart, which would break the kubeconfig.
     state.apiPort = plan.networking.apiServerPort || (await freePort(plan.networking.apiServerAddress === '0.0.0.0' ? '127.0.0.1' : plan.networking.apiServerAddress));
@@ -38,7 +39,12 @@ export const createNodesStep: Step = {
       // the other nodes are made after them, while init runs (made at the same
       // time, they slowed the first one by ~1 s), and awaited by their join.
       const firstIndexes = [0, ...(plan.loadBalancer ? [plan.nodes.length] : [])];
-      const startOne = async (i: number) => runtime.startContainer(await runtime.createContainer(specs[i]!));
+      const startOne = async (i: number) => {
+        const id = await runtime.createContainer(specs[i]!);
+        ctx.exec.note(`${specs[i]!.name} created`);
+        await runtime.startContainer(id);
+        ctx.exec.note(`${specs[i]!.name} started`);
+      };
       const first = firstIndexes.map(startOne);
       const firstUp = Promise.all(first);
       firstUp.catch(() => {}); // awaited below
