@@ -21,7 +21,9 @@ import { removeClusterResources } from './delete.js';
 import type { DockerRuntime } from './runtime/docker.js';
 import { adminCredentials, hostServer, type AdminCredentials } from './admin-kubeconfig.js';
 import { containerdPatchesStep, createNodesStep } from './steps/nodes.js';
-import { addonsStep, joinStep, kubeadmInitStep } from './steps/kubeadm.js';
+import { addonsStep } from './steps/addons.js';
+import { joinStep } from './steps/join.js';
+import { kubeadmInitStep } from './steps/kubeadm.js';
 import { waitReadyStep } from './steps/ready.js';
 import type { CreateContext, Step } from './steps/types.js';
 
