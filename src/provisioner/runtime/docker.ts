@@ -20,6 +20,9 @@ export interface ExecOptions {
   privileged?: boolean;
 }
 
+/** The engine's answer when a forced removal could not kill the container (frozen tasks). */
+const FROZEN_KILL = /did not receive an exit event/i;
+
 export class DockerRuntime {
   readonly docker: Docker;
   readonly engine: Engine;
@@ -237,13 +240,49 @@ export class DockerRuntime {
 
   /** Force-removes a container and its anonymous volumes; a missing one is fine. */
   async removeContainer(idOrName: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.docker.getContainer(idOrName).remove({ force: true, v: true });
+        return;
+      } catch (e) {
+        if (isNotFound(e)) return;
+        // 409: removal already in progress.
+        if ((e as { statusCode?: number }).statusCode === 409 && !FROZEN_KILL.test(String((e as Error).message))) return;
+        if (attempt === 0 && FROZEN_KILL.test(String((e as Error).message)) && (await this.thawContainer(idOrName))) continue;
+        throw this.fail(e, `removing container ${idOrName}`);
+      }
+    }
+  }
+
+  /**
+   * A node killed while its own runc had a container's cgroup frozen (a
+   * create killed during kubeadm init) keeps frozen tasks: SIGKILL waits on
+   * them and the engine gives up ("did not receive an exit event"). A
+   * short-lived privileged helper, run from the node's own image on the
+   * engine's host, thaws every frozen cgroup under the container (v1
+   * freezer.state, v2 cgroup.freeze); the kill then completes. True when a
+   * helper ran.
+   */
+  private async thawContainer(idOrName: string): Promise<boolean> {
+    let helper: Docker.Container | undefined;
     try {
-      await this.docker.getContainer(idOrName).remove({ force: true, v: true });
-    } catch (e) {
-      if (isNotFound(e)) return;
-      // 409: removal already in progress.
-      if ((e as { statusCode?: number }).statusCode === 409) return;
-      throw this.fail(e, `removing container ${idOrName}`);
+      const info = await this.docker.getContainer(idOrName).inspect();
+      const script =
+        'find /host-cgroup -path "*$1*" \\( -name freezer.state -o -name cgroup.freeze \\) 2>/dev/null | while read -r f; do ' +
+        'case "$f" in *freezer.state) grep -q FROZEN "$f" && echo THAWED > "$f";; *) echo 0 > "$f";; esac; done; true';
+      helper = await this.docker.createContainer({
+        Image: info.Image,
+        Entrypoint: ['sh', '-c', script, 'thaw', info.Id],
+        Labels: { 'io.paddock.helper': 'thaw' },
+        HostConfig: { Privileged: true, NetworkMode: 'none', Binds: ['/sys/fs/cgroup:/host-cgroup'] },
+      });
+      await helper.start();
+      await helper.wait();
+      return true;
+    } catch {
+      return false; // the original error is the one to report
+    } finally {
+      await helper?.remove({ force: true }).catch(() => undefined);
     }
   }
 
