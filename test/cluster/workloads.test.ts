@@ -110,8 +110,10 @@ describeIf('cluster', await clusterUnavailableReason())('workloads on a real clu
 
   it('rollout: a new image is revision 2, undo brings back the first image, restart makes revision 4', async () => {
     await h.applyYaml({ context, yaml: deployment(imageB) }, ctx);
-    await waitFor('the new image rolled out', 120_000, async () => (await templateImage()) === imageB && (await runningPods()).length === 1);
-    const hist = await h.rolloutHistory({ context, kind: 'Deployment', namespace: 'default', name: 'web' }, ctx);
+    // The old pod still runs until the deployment controller made revision 2's ReplicaSet: wait for that too.
+    const history = () => h.rolloutHistory({ context, kind: 'Deployment', namespace: 'default', name: 'web' }, ctx);
+    await waitFor('the new image rolled out', 120_000, async () => (await templateImage()) === imageB && (await history()).revisions.some((r) => r.revision === 2 && r.current) && (await runningPods()).length === 1);
+    const hist = await history();
     expect(hist.revisions.map((r) => [r.revision, r.images[0], r.current])).toEqual([
       [1, imageA, false],
       [2, imageB, true],
