@@ -37,6 +37,8 @@ export function prepareJoins(ctx: CreateContext): Map<string, Promise<void>> {
   const workers = joining.filter((n) => n.role === 'worker');
   const credentials = issueJoinCredentials(ctx, workers);
   credentials.catch(() => {}); // awaited by each preparation
+  // Every worker's kubelet gets the cluster's documents: rendered once.
+  const clusterConfig = workers.length > 0 ? renderNodeConfig(ctx, first) : '';
   const prep = new Map(
     joining.map((node) => {
       const p = (async () => {
@@ -45,7 +47,7 @@ export function prepareJoins(ctx: CreateContext): Map<string, Promise<void>> {
         const files = kubeletConf
           ? [
               { path: CA_PATH, content: caPem },
-              { path: KUBEADM_CONFIG_PATH, content: workerKubeletStartConfig(renderNodeConfig(ctx, node), renderNodeConfig(ctx, first), ctx.state.ips.get(node.name)!) },
+              { path: KUBEADM_CONFIG_PATH, content: workerKubeletStartConfig(renderNodeConfig(ctx, node), clusterConfig, ctx.state.ips.get(node.name)!) },
               { path: '/etc/default/kubelet', content: KUBELET_ENV },
               ...workerKubeletFiles(kubeletConf),
             ]
